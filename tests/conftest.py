@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from srp_device import available_backends
+
+settings.register_profile("dev", max_examples=50, deadline=None)
+settings.register_profile(
+    "ci", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backend",
+        action="append",
+        default=[],
+        help="run backend-parametrized tests only with this modexp backend (repeatable)",
+    )
+
+
+def _selected(config: pytest.Config) -> list[str]:
+    found = available_backends()
+    wanted = config.getoption("--backend")
+    if wanted:
+        missing = [w for w in wanted if w not in found]
+        if missing:
+            raise pytest.UsageError(f"backend(s) not available here: {missing}; available: {found}")
+        return wanted
+    return found
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", _selected(metafunc.config), scope="session")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"srp_device backends: {', '.join(_selected(config))}"
