@@ -13,6 +13,8 @@ from .modexp import precompute
 
 __all__ = ["default_workers", "generate_many"]
 
+_Raw = tuple[str, str, str, bytes, bytes]  # the fields of one DeviceSecrets, cheap to pickle
+
 
 def default_workers() -> int:
     """The CPUs this process may run on."""
@@ -21,9 +23,12 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)  # pragma: no cover - non-Linux
 
 
-def _generate_chunk(args: tuple[Any, str | None, list[tuple[str, str]]]) -> list[Any]:
-    cls, backend, pairs = args
-    return [cls.generate(device_key=k, device_group_key=g, backend=backend) for k, g in pairs]
+def _generate_chunk(cls: Any, backend: str | None, pairs: list[tuple[str, str]]) -> list[_Raw]:
+    out = []
+    for key, group in pairs:
+        s = cls.generate(device_key=key, device_group_key=group, backend=backend)
+        out.append((s.device_key, s.device_group_key, s.device_password, s.salt, s.verifier))
+    return out
 
 
 def _context() -> Any:
@@ -32,6 +37,20 @@ def _context() -> Any:
     if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("spawn")
+
+
+def _helper(cls: Any, backend: str | None, work: list[tuple[int, list[tuple[str, str]]]], conn: Any) -> None:
+    """A helper process: a small progress tick per chunk, then all results in one message."""
+    try:
+        out = []
+        for index, chunk in work:
+            out.append((index, _generate_chunk(cls, backend, chunk)))
+            conn.send(len(chunk))
+        conn.send(out)
+    except Exception as exc:  # report, never hang the parent
+        conn.send(RuntimeError(f"generate_many helper failed: {type(exc).__name__}"))
+    finally:
+        conn.close()
 
 
 def generate_many(
@@ -52,27 +71,56 @@ def generate_many(
     for pair in pairs:
         if not (isinstance(pair, tuple) and len(pair) == 2):
             raise TypeError("devices must be (device_key, device_group_key) tuples")
+        validate_device_key(pair[0])
+        validate_group_key(pair[1])
     total = len(pairs)
-    chunks = [pairs[i : i + chunk_size] for i in range(0, total, chunk_size)]
-    # Validate every input and load the backend (tables included) before any worker starts.
+    # Load the backend, tables included, before any helper starts: forked helpers share it.
     precompute(backend=backend)
-    for k, g in pairs:
-        validate_device_key(k)
-        validate_group_key(g)
+    chunks = [pairs[i : i + chunk_size] for i in range(0, total, chunk_size)]
     n_workers = min(workers or default_workers(), max(1, len(chunks)))
-    results: list[Any] = []
+    results: dict[int, list[_Raw]] = {}
     done = 0
-    if n_workers == 1:
-        for chunk in chunks:
-            results.extend(_generate_chunk((cls, backend, chunk)))
-            done += len(chunk)
-            if progress is not None:
-                progress(done, total)
-        return results
-    with _context().Pool(n_workers) as pool:
-        for out in pool.imap(_generate_chunk, [(cls, backend, c) for c in chunks]):
-            results.extend(out)
-            done += len(out)
-            if progress is not None:
-                progress(done, total)
-    return results
+
+    def tick(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress is not None:
+            progress(done, total)
+
+    # Chunk i goes to worker i % n_workers; worker 0 is this process.
+    ctx = _context()
+    helpers = []
+    for k in range(1, n_workers):
+        receive, send = ctx.Pipe(duplex=False)
+        work = [(i, chunks[i]) for i in range(k, len(chunks), n_workers)]
+        proc = ctx.Process(target=_helper, args=(cls, backend, work, send), daemon=True)
+        proc.start()
+        send.close()
+        helpers.append((proc, receive))
+
+    def drain(conn: Any, block: bool) -> bool:
+        """Read what a helper sent; True once its results have arrived."""
+        while block or conn.poll():
+            msg = conn.recv()
+            if isinstance(msg, int):
+                tick(msg)
+                continue
+            if isinstance(msg, BaseException):
+                raise msg
+            results.update(msg)
+            return True
+        return False
+
+    try:
+        waiting = [conn for _, conn in helpers]
+        for i in range(0, len(chunks), n_workers):
+            results[i] = _generate_chunk(cls, backend, chunks[i])
+            tick(len(chunks[i]))
+            waiting = [conn for conn in waiting if not drain(conn, block=False)]
+        for conn in waiting:
+            drain(conn, block=True)
+    finally:
+        for proc, conn in helpers:
+            conn.close()
+            proc.join(timeout=5)
+    return [cls(*raw) for i in range(len(chunks)) for raw in results[i]]

@@ -62,6 +62,7 @@ N = int(
     16,
 )
 _G = 2
+_Q = (N - 1) // 2  # N is a safe prime: N = 2q + 1, q prime
 ENV_VAR = "SRP_DEVICE_BACKEND"
 BACKEND_NAMES = ("openssl", "gmpy2", "gmpy2-table", "python")
 _AUTO_ORDER = ("openssl", "gmpy2", "python")
@@ -148,9 +149,15 @@ class _OpenSSLBackend:
         private = self._dh.DHPrivateNumbers(e, self._dummy_public).private_key()
         return int.from_bytes(private.exchange(public), "big")
 
+    # OpenSSL refuses (and cryptography panics on) a zero exponent and a shared secret of
+    # 1 or N-1. N = 2q + 1 with q prime and 2 of order q, so reducing the exponent (mod q
+    # for g, mod N-1 otherwise) and answering base in {0, 1, N-1} and e = q directly leaves
+    # only exponents for which the result is never 1 or N-1.
     def powg(self, e: int) -> int:
         _check_exponent(e)
-        if e == 0:  # OpenSSL panics on a zero secret
+        if e >= _Q:
+            e %= _Q
+        if e == 0:
             return 1
         return self._exchange(self._g_public, e)
 
@@ -158,13 +165,14 @@ class _OpenSSLBackend:
         _check_base(base)
         _check_exponent(e)
         base %= N
+        if base < 2:
+            return base if e else 1
+        if e >= N - 1:
+            e %= N - 1  # Fermat: base**(N-1) = 1
         if e == 0:
             return 1
-        # DH accepts peer values in [2, N-2] only; the rest have closed forms.
-        if base < 2:
-            return base
-        if base == N - 1:
-            return 1 if e % 2 == 0 else N - 1
+        if base == N - 1 or e == _Q:
+            return pow(base, e, N)  # the result is 1 or N-1: public by construction
         public = self._dh.DHPublicNumbers(base, self._params).public_key()
         return self._exchange(public, e)
 

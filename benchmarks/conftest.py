@@ -1,0 +1,128 @@
+"""Benchmarks: each measures srp_device against the plain reference in the same run.
+
+``pytest benchmarks`` is the short mode CI runs: few rounds, and a failure only when a
+ratio falls below half its goal (shared machines are noisy). ``--bench-full`` takes more
+rounds and holds every ratio to its full goal. ``--ratio-table FILE`` writes the results
+as the Markdown table README shows.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from srp_device import available_backends
+
+#: reference-time / our-time goals, by (operation, backend)
+GOALS: dict[tuple[str, str], float] = {
+    ("device verifier (from_parts)", "openssl"): 6.0,
+    ("device verifier (from_parts)", "gmpy2-table"): 30.0,
+    ("DEVICE_PASSWORD_VERIFIER client side", "openssl"): 15.0,
+    ("DEVICE_PASSWORD_VERIFIER client side", "gmpy2-table"): 22.0,
+    ("generate_many(2000), 2 processes vs 1", "openssl"): 1.7,
+    ("generate_many(2000), 2 processes vs 1", "gmpy2-table"): 1.7,
+}
+
+
+@dataclass
+class Result:
+    operation: str
+    backend: str
+    reference_s: float
+    ours_s: float
+
+    @property
+    def ratio(self) -> float:
+        return self.reference_s / self.ours_s
+
+
+RESULTS: list[Result] = []
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--bench-full", action="store_true", help="more rounds; hold ratios to their full goals")
+    parser.addoption("--ratio-table", default=None, help="write the ratio table (Markdown) to this file")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        names = available_backends()
+        wanted = getattr(metafunc.function, "backends", None)
+        metafunc.parametrize("backend", [n for n in names if wanted is None or n in wanted])
+
+
+@pytest.fixture
+def full(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--bench-full"))
+
+
+def min_time(fn: Callable[[], Any], rounds: int, batch: int = 1) -> float:
+    """Seconds per call: the fastest of ``rounds`` samples of ``batch`` calls in a row."""
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(batch):
+            fn()
+        best = min(best, (time.perf_counter() - start) / batch)
+    return best
+
+
+def compare(
+    operation: str,
+    backend: str,
+    reference: Callable[[], Any],
+    ours: Callable[[], Any],
+    *,
+    rounds: int,
+    full: bool,
+    batch: int = 1,
+) -> Result:
+    """Time both, interleaved, record the ratio, and hold it to the goal (half of it in short mode).
+
+    Each sample of ``ours`` is ``batch`` calls in a row (steady state, as in bulk use);
+    the slow reference is sampled one call at a time.
+    """
+    ref_t = ours_t = float("inf")
+    for _ in range(rounds):
+        ref_t = min(ref_t, min_time(reference, 1))
+        ours_t = min(ours_t, min_time(ours, 1, batch))
+    result = Result(operation, backend, ref_t, ours_t)
+    RESULTS.append(result)
+    goal = GOALS.get((operation, backend))
+    if goal is not None:
+        floor = goal if full else goal / 2
+        assert result.ratio >= floor, f"{operation} [{backend}]: {result.ratio:.1f}x < {floor:.2f}x"
+    return result
+
+
+def _table() -> str:
+    lines = [
+        "| operation | backend | reference | srp_device | ratio | goal |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for r in RESULTS:
+        goal = GOALS.get((r.operation, r.backend))
+        lines.append(
+            f"| {r.operation} | {r.backend} | {r.reference_s * 1e3:.2f} ms | {r.ours_s * 1e3:.3f} ms "
+            f"| {r.ratio:.1f}x | {f'>= {goal:g}x' if goal else '-'} |"
+        )
+    lines.append("")
+    lines.append(f"Python {platform.python_version()}, {os.cpu_count()} CPUs, {platform.machine()}.")
+    return "\n".join(lines)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    if not RESULTS:
+        return
+    terminalreporter.write_sep("=", "srp_device speed, reference-time / our-time")
+    terminalreporter.write_line(_table())
+    path = config.getoption("--ratio-table")
+    if path:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(_table() + "\n")
