@@ -23,6 +23,8 @@ __all__ = [
     "InvalidPasswordError",
     "InvalidUserPoolConfigurationError",
     "NotAuthorizedError",
+    "OperationNotEnabledError",
+    "ParameterTypeError",
     "PasswordResetRequiredError",
     "ResourceNotFoundError",
     "ServiceError",
@@ -51,6 +53,10 @@ class ValidationError(SrpDeviceError, ValueError):
         self.field = field
         self.rule = rule
         super().__init__(f"{field}: {rule}")
+
+
+class ParameterTypeError(ValidationError, TypeError):
+    """A request member of the wrong type: both a ValueError (a rule of the API model) and a TypeError."""
 
 
 class InvalidChallengeError(ValidationError):
@@ -145,6 +151,10 @@ class CodeMismatchError(ServiceError):
 
 class ExpiredCodeError(ServiceError):
     code = "ExpiredCodeException"
+
+
+class OperationNotEnabledError(ServiceError):
+    code = "OperationNotEnabledException"
 
 
 class UnknownServiceError(ServiceError):
