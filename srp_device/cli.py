@@ -1,0 +1,139 @@
+"""The ``srp-device`` command: new-device, emulator, demo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from . import api
+from ._device import DeviceSecrets
+from .exceptions import SrpDeviceError
+
+__all__ = ["main"]
+
+
+def _write_private(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` readable by the owner only (0600), replacing it atomically."""
+    directory = os.path.dirname(os.path.abspath(path))
+    tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _new_device(args: argparse.Namespace) -> int:
+    secrets = DeviceSecrets.generate(
+        device_key=args.device_key, device_group_key=args.device_group_key, backend=args.backend
+    )
+    request: dict[str, Any]
+    if args.access_token:
+        request = dict(api.confirm_device(args.access_token, secrets, args.device_name))
+    else:
+        request = {"DeviceKey": secrets.device_key, "DeviceSecretVerifierConfig": secrets.verifier_config}
+        if args.device_name:
+            request["DeviceName"] = args.device_name
+    if args.out:
+        _write_private(args.out, secrets.to_json_including_password() + "\n")
+    output: dict[str, Any] = {"ConfirmDevice": request}
+    if args.out:
+        output["device_record"] = os.path.abspath(args.out)
+    if args.show_password:
+        output["device_password"] = secrets.device_password
+    print(json.dumps(output, indent=2))
+    if not args.out and not args.show_password:
+        print(
+            "note: the device password was not saved (use --out FILE); without it this device cannot sign in",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _emulator(args: argparse.Namespace) -> int:
+    from .emulator import LocalCognito, PoolConfig, UserSpec
+
+    users: dict[str, str | UserSpec] = {"alice": UserSpec(password="Passw0rd!")}
+    settings: dict[str, Any] = {}
+    if args.config:
+        with open(args.config, encoding="utf-8") as f:
+            conf = json.load(f)
+        users = {
+            name: UserSpec(**spec) if isinstance(spec, dict) else str(spec)
+            for name, spec in conf.get("users", {}).items()
+        }
+        for key in (
+            "user_pool_id",
+            "client_id",
+            "client_secret",
+            "device_tracking",
+            "challenge_required_on_new_device",
+        ):
+            if key in conf:
+                settings[key] = conf[key]
+    cognito = LocalCognito(users, config=PoolConfig(**settings), db=args.db, port=args.port, backend=args.backend)
+    print(
+        json.dumps(
+            {
+                "endpoint_url": cognito.endpoint_url,
+                "user_pool_id": cognito.user_pool_id,
+                "client_id": cognito.client_id,
+                "users": sorted(users),
+                "db": args.db,
+            },
+            indent=2,
+        ),
+        flush=True,
+    )
+    print("serving; Ctrl-C stops", file=sys.stderr, flush=True)
+    try:
+        cognito.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from ._demo import run
+
+    return run(backend=args.backend)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="srp-device", description="Amazon Cognito remembered devices (device SRP).")
+    parser.add_argument("--backend", default=None, help="modexp backend: openssl, gmpy2, gmpy2-table, python")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    nd = sub.add_parser("new-device", help="make a device's secrets and print its ConfirmDevice request")
+    nd.add_argument("--device-key", required=True)
+    nd.add_argument("--device-group-key", required=True)
+    nd.add_argument("--device-name")
+    nd.add_argument("--access-token", help="include it, to print the complete ConfirmDevice request")
+    nd.add_argument("--out", help="write the device record (with its password) to this file, mode 0600")
+    nd.add_argument("--show-password", action="store_true", help="also print the device password")
+    nd.set_defaults(run=_new_device)
+
+    em = sub.add_parser("emulator", help="serve a local Cognito user pool with real device SRP")
+    em.add_argument("--port", type=int, default=9229)
+    em.add_argument("--db", default=":memory:", help="SQLite file that keeps state across restarts")
+    em.add_argument("--config", help="JSON: users, user_pool_id, client_id, client_secret, device_tracking")
+    em.set_defaults(run=_emulator)
+
+    demo = sub.add_parser("demo", help="the remembered-device lifecycle on the embedded emulator, with boto3")
+    demo.set_defaults(run=_demo)
+
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except (SrpDeviceError, OSError) as exc:
+        print(f"srp-device: error: {exc}", file=sys.stderr)
+        return 2
