@@ -108,6 +108,20 @@ def _demo(args: argparse.Namespace) -> int:
     return run(backend=args.backend)
 
 
+def _join_dash_values(argv: list[str]) -> list[str]:
+    """Cognito group keys start with '-' ("-nNwnPidS"); argparse would read one as an option."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--device-group-key" and i + 1 < len(argv):
+            out.append(f"--device-group-key={argv[i + 1]}")
+            i += 2
+            continue
+        out.append(argv[i])
+        i += 1
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="srp-device", description="Amazon Cognito remembered devices (device SRP).")
     parser.add_argument("--backend", default=None, help="modexp backend: openssl, gmpy2, gmpy2-table, python")
@@ -131,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="the remembered-device lifecycle on the embedded emulator, with boto3")
     demo.set_defaults(run=_demo)
 
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_join_dash_values(list(sys.argv[1:] if argv is None else argv)))
     try:
         return int(args.run(args))
     except (SrpDeviceError, OSError) as exc:

@@ -41,6 +41,7 @@ from .api import CONSTRAINTS, validate
 from .exceptions import (
     CodeMismatchError,
     DeviceKeyExistsError,
+    InternalErrorError,
     InvalidParameterError,
     NotAuthorizedError,
     ResourceNotFoundError,
@@ -148,7 +149,9 @@ class _Pool:
         self.backend = get_backend(backend)
         self.lock = threading.RLock()
         self.db = sqlite3.connect(db, check_same_thread=False, isolation_level=None)
+        self.db.row_factory = sqlite3.Row
         self.db.executescript(_SCHEMA)
+        self.closed = False
         self.outbox: dict[str, list[str]] = {}
         self._load_signing_key()
         for name, spec in users.items():
@@ -157,8 +160,16 @@ class _Pool:
     # -- storage helpers ---------------------------------------------------------------------------
     def _q(self, sql: str, *args: Any) -> list[sqlite3.Row]:
         with self.lock:
-            self.db.row_factory = sqlite3.Row
+            if self.closed:
+                raise _fail(InternalErrorError, "The local pool is shutting down.")
             return list(self.db.execute(sql, args))
+
+    def close(self) -> None:
+        """Close the database once no query runs (handler threads may still be finishing)."""
+        with self.lock:
+            if not self.closed:
+                self.closed = True
+                self.db.close()
 
     def _load_signing_key(self) -> None:
         from cryptography.hazmat.primitives import serialization
@@ -449,7 +460,9 @@ class _Pool:
             code = f"{_csprng.randbelow(10**6):06d}"
             with self.lock:
                 self.outbox.setdefault(user["username"], []).append(code)
-            session = self.new_session("SMS_MFA", {"username": user["username"], "code": code})
+            session = self.new_session(
+                "SMS_MFA", {"username": user["username"], "code": code, "device_key": device_key}
+            )
             return {
                 "ChallengeName": "SMS_MFA",
                 "Session": session,
@@ -459,13 +472,13 @@ class _Pool:
                     "USERNAME": user["sub"],
                 },
             }
-        return self._signed_in(user["username"], None)
+        return self._signed_in(user["username"], device_key)
 
     def _sms_mfa(self, user: sqlite3.Row, params: Mapping[str, Any], state: dict[str, Any]) -> dict[str, Any]:
         code = params.get("SMS_MFA_CODE")
         if not isinstance(code, str) or not _srp.bytes_eq(code.encode(), state["code"].encode()):
             raise _fail(CodeMismatchError, "Invalid code received for user")
-        return self._signed_in(user["username"], None)
+        return self._signed_in(user["username"], state.get("device_key"))
 
     def _device_srp_auth(self, user: sqlite3.Row, params: Mapping[str, Any], state: dict[str, Any]) -> dict[str, Any]:
         if params.get("DEVICE_KEY") != state["device_key"]:
@@ -785,7 +798,7 @@ class LocalCognito:
             self._thread.join()
             self._thread = None
         self._httpd.server_close()
-        self._pool.db.close()
+        self._pool.close()
 
     def __enter__(self) -> LocalCognito:
         return self.start()
@@ -815,4 +828,4 @@ class LocalCognito:
             self._httpd.serve_forever()
         finally:
             self._httpd.server_close()
-            self._pool.db.close()
+            self._pool.close()

@@ -103,7 +103,7 @@ def test_any_other_credential_always_fails(
     }
     name, value = swap[which]
     if fake_parts[name] == value:
-        value += "x"
+        value += "0"
     fake_parts[name] = value
     fake = DeviceSecrets.from_parts(**fake_parts, salt=b"\x42" * 16)
     server = SrpServer(pool=real.device_group_key, identity=real.device_key, salt=real.salt, verifier=real.verifier)

@@ -1,0 +1,130 @@
+"""The srp-device command: new-device, emulator, demo."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import boto3
+
+from srp_device import DeviceSecrets, flows
+from srp_device.cli import main
+
+KEY = "us-east-1_1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b"
+
+
+def test_new_device_prints_confirm_device_and_writes_a_private_record(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "device.json"
+    assert (
+        main(
+            [
+                "new-device",
+                "--device-key",
+                KEY,
+                "--device-group-key",
+                "-grp",
+                "--device-name",
+                "pi",
+                "--out",
+                str(out),
+                "--access-token",
+                "abc.def.ghi",
+            ]
+        )
+        == 0
+    )
+    printed = json.loads(capsys.readouterr().out)
+    request = printed["ConfirmDevice"]
+    assert request["DeviceKey"] == KEY and request["AccessToken"] == "abc.def.ghi" and request["DeviceName"] == "pi"
+    assert set(request["DeviceSecretVerifierConfig"]) == {"PasswordVerifier", "Salt"}
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
+    secrets = DeviceSecrets.from_json(out.read_text())
+    assert secrets.verifier_config == request["DeviceSecretVerifierConfig"]
+    assert secrets.device_password not in json.dumps(printed)  # shown only when asked
+
+
+def test_new_device_shows_the_password_only_when_asked(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["new-device", "--device-key", KEY, "--device-group-key", "-grp", "--show-password"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert len(printed["device_password"]) == 56 and "AccessToken" not in printed["ConfirmDevice"]
+
+
+def test_new_device_bad_key_is_a_clean_error(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["new-device", "--device-key", "bad", "--device-group-key", "-g"]) == 2
+    assert "device_key" in capsys.readouterr().err
+
+
+def test_python_dash_m_and_the_emulator_command(tmp_path: Path) -> None:
+    config = tmp_path / "pool.json"
+    config.write_text(
+        json.dumps({"users": {"carol": {"password": "Pw-123456", "mfa": False}}, "device_tracking": "always"})
+    )
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "srp_device",
+            "emulator",
+            "--port",
+            "0",
+            "--db",
+            str(tmp_path / "db.sqlite3"),
+            "--config",
+            str(config),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        lines = []
+        while not lines or lines[-1] != "}":
+            lines.append(proc.stdout.readline().rstrip("\n"))
+        info = json.loads("\n".join(lines))
+        client = boto3.client(
+            "cognito-idp",
+            endpoint_url=info["endpoint_url"],
+            region_name="us-east-1",
+            aws_access_key_id="x",
+            aws_secret_access_key="y",
+        )
+        first = flows.sign_in(
+            client,
+            user_pool_id=info["user_pool_id"],
+            client_id=info["client_id"],
+            username="carol",
+            password="Pw-123456",
+        )
+        again = flows.sign_in(
+            client,
+            user_pool_id=info["user_pool_id"],
+            client_id=info["client_id"],
+            username="carol",
+            password="Pw-123456",
+            device=first.device,
+        )
+        assert again.steps[-1] == "DEVICE_PASSWORD_VERIFIER"
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
+
+
+def test_demo_runs_the_lifecycle_and_exits_0() -> None:
+    done = subprocess.run([sys.executable, "-m", "srp_device", "demo"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "every step went as expected" in done.stdout
+    for step in ("ConfirmDevice", "UpdateDeviceStatus remembered", "ListDevices", "ForgetDevice", "MFA asked again"):
+        assert step in done.stdout
+
+
+def test_only_the_demo_imports_an_aws_sdk() -> None:
+    package = Path(__file__).resolve().parent.parent / "srp_device"
+    importers = sorted(
+        p.name for p in package.glob("*.py") if "import boto3" in p.read_text() or "import botocore" in p.read_text()
+    )
+    assert importers == ["_demo.py"]
