@@ -118,4 +118,4 @@ def test_generate_many_uses_both_cores(backend: str, full: bool) -> None:
         salt=out[7].salt,
     )
     assert again == out[7]
-    compare("generate_many(2000), 2 processes vs 1", backend, one, two, rounds=3 if full else 1, full=full)
+    compare("generate_many(2000), 2 processes vs 1", backend, one, two, rounds=5 if full else 2, full=full)

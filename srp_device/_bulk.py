@@ -39,13 +39,25 @@ def _context() -> Any:
     return multiprocessing.get_context("spawn")
 
 
-def _helper(cls: Any, backend: str | None, work: list[tuple[int, list[tuple[str, str]]]], conn: Any) -> None:
-    """A helper process: a small progress tick per chunk, then all results in one message."""
+def _next_chunk(counter: Any, total: int) -> int | None:
+    """The next chunk index nobody has taken (shared by every worker), or None when all are taken."""
+    with counter.get_lock():
+        index = int(counter.value)
+        if index >= total:
+            return None
+        counter.value = index + 1
+        return index
+
+
+def _helper(
+    cls: Any, backend: str | None, chunks: list[list[tuple[str, str]]], counter: Any, conn: Any
+) -> None:
+    """A helper process: takes chunks off the shared counter, a small tick per chunk, then all results."""
     try:
-        out = []
-        for index, chunk in work:
-            out.append((index, _generate_chunk(cls, backend, chunk)))
-            conn.send(len(chunk))
+        out = {}
+        while (index := _next_chunk(counter, len(chunks))) is not None:
+            out[index] = _generate_chunk(cls, backend, chunks[index])
+            conn.send(len(chunks[index]))
         conn.send(out)
     except Exception as exc:  # report, never hang the parent
         conn.send(RuntimeError(f"generate_many helper failed: {type(exc).__name__}"))
@@ -87,13 +99,13 @@ def generate_many(
         if progress is not None:
             progress(done, total)
 
-    # Chunk i goes to worker i % n_workers; worker 0 is this process.
+    # Every worker, this process included, takes the next free chunk off one shared counter.
     ctx = _context()
+    counter = ctx.Value("q", 0)
     helpers = []
-    for k in range(1, n_workers):
+    for _ in range(1, n_workers):
         receive, send = ctx.Pipe(duplex=False)
-        work = [(i, chunks[i]) for i in range(k, len(chunks), n_workers)]
-        proc = ctx.Process(target=_helper, args=(cls, backend, work, send), daemon=True)
+        proc = ctx.Process(target=_helper, args=(cls, backend, chunks, counter, send), daemon=True)
         proc.start()
         send.close()
         helpers.append((proc, receive))
@@ -113,9 +125,9 @@ def generate_many(
 
     try:
         waiting = [conn for _, conn in helpers]
-        for i in range(0, len(chunks), n_workers):
-            results[i] = _generate_chunk(cls, backend, chunks[i])
-            tick(len(chunks[i]))
+        while (index := _next_chunk(counter, len(chunks))) is not None:
+            results[index] = _generate_chunk(cls, backend, chunks[index])
+            tick(len(chunks[index]))
             waiting = [conn for conn in waiting if not drain(conn, block=False)]
         for conn in waiting:
             drain(conn, block=True)

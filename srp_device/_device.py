@@ -117,7 +117,7 @@ class DeviceSecrets:
         backend: str | None = None,
         workers: int | None = None,
         progress: Callable[[int, int], None] | None = None,
-        chunk_size: int = 64,
+        chunk_size: int = 32,
     ) -> list[DeviceSecrets]:
         """``generate`` for many ``(device_key, device_group_key)`` pairs, on every core.
 
