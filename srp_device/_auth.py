@@ -9,7 +9,6 @@ gives back exactly the keyword arguments of the next ``respond_to_auth_challenge
 from __future__ import annotations
 
 import re
-import secrets as _csprng
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, Protocol
@@ -17,6 +16,7 @@ from typing import Any, Protocol
 from . import _srp
 from ._device import validate_device_key, validate_group_key
 from ._encoding import b64decode_lenient, cognito_timestamp, parse_signed_hex
+from ._random import draw_ephemeral
 from .exceptions import InvalidChallengeError, ValidationError
 from .modexp import Backend, N, get_backend
 
@@ -93,9 +93,7 @@ class _Ephemeral:
         if not 128 <= bits <= 4096:
             raise ValidationError("ephemeral_bits", "must be 128..4096")
         if ephemeral is None:
-            a = 0
-            while a == 0:
-                a = _csprng.randbits(bits) % N
+            a = draw_ephemeral(bits)
         else:
             if isinstance(ephemeral, bool) or not isinstance(ephemeral, int):
                 raise TypeError("ephemeral must be an int")

@@ -49,9 +49,7 @@ def _next_chunk(counter: Any, total: int) -> int | None:
         return index
 
 
-def _helper(
-    cls: Any, backend: str | None, chunks: list[list[tuple[str, str]]], counter: Any, conn: Any
-) -> None:
+def _helper(cls: Any, backend: str | None, chunks: list[list[tuple[str, str]]], counter: Any, conn: Any) -> None:
     """A helper process: takes chunks off the shared counter, a small tick per chunk, then all results."""
     try:
         out = {}

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from . import _srp
 from ._encoding import b64decode_lenient, from_java_bytes, parse_cognito_timestamp, parse_signed_hex, within_skew
+from ._random import draw_ephemeral
 from .exceptions import InvalidChallengeError, ValidationError, VerificationError
 from .modexp import Backend, N, get_backend
 
@@ -54,9 +55,7 @@ class SrpServer:
             raise ValidationError("verifier", "must be in 1..N-1")
         self._backend = get_backend(backend)
         if ephemeral is None:
-            ephemeral = 0
-            while ephemeral == 0:
-                ephemeral = _csprng.randbits(256) % N
+            ephemeral = draw_ephemeral(256)
         elif isinstance(ephemeral, bool) or not isinstance(ephemeral, int) or ephemeral <= 0:
             raise ValidationError("ephemeral", "must be a positive int")
         self._b = ephemeral

@@ -336,7 +336,37 @@ class _Pool:
             raise _fail(ResourceNotFoundError, "Device does not exist.")
         return rows[0]
 
-    def verify_claim(self, server: SrpServer, params: Mapping[str, Any], srp_a: str) -> None:
+    def srp_challenge(
+        self, challenge: str, username: str, pool: str, identity: str, salt: bytes, verifier: bytes, **state: Any
+    ) -> tuple[SrpServer, str]:
+        """A fresh server side (b, B, secret block) and the Session that remembers it for ``challenge``."""
+        server = SrpServer(pool=pool, identity=identity, salt=salt, verifier=verifier, backend=self.backend)
+        session = self.new_session(
+            challenge,
+            {"username": username, "b": format(server._b, "x"), "block": b64(server.secret_block), **state},
+        )
+        return server, session
+
+    def verify_claim(
+        self,
+        pool: str,
+        identity: str,
+        salt: bytes,
+        verifier: bytes,
+        state: Mapping[str, Any],
+        params: Mapping[str, Any],
+    ) -> None:
+        """Check the client's PASSWORD_CLAIM_SIGNATURE against the server side the Session remembers."""
+        server = SrpServer(
+            pool=pool,
+            identity=identity,
+            salt=salt,
+            verifier=verifier,
+            ephemeral=int(state["b"], 16),
+            secret_block=base64.b64decode(state["block"]),
+            backend=self.backend,
+        )
+        srp_a = state["srp_a"]
         try:
             server.verify(
                 srp_a=srp_a,
@@ -367,21 +397,14 @@ class _Pool:
         user = self.user(params.get("USERNAME"))
         self.check_secret_hash(params.get("SECRET_HASH"), str(params.get("USERNAME")))
         srp_a = params.get("SRP_A")
-        server = SrpServer(
-            pool=self.config.pool_name,
-            identity=user["sub"],
-            salt=user["salt"],
-            verifier=user["verifier"],
-            backend=self.backend,
-        )
-        session = self.new_session(
+        server, session = self.srp_challenge(
             "PASSWORD_VERIFIER",
-            {
-                "username": user["username"],
-                "srp_a": srp_a,
-                "b": format(server._b, "x"),
-                "block": b64(server.secret_block),
-            },
+            user["username"],
+            self.config.pool_name,
+            user["sub"],
+            user["salt"],
+            user["verifier"],
+            srp_a=srp_a,
         )
         return {
             "ChallengeName": "PASSWORD_VERIFIER",
@@ -431,16 +454,7 @@ class _Pool:
         return handlers[str(name)](user, params, state)
 
     def _password_verifier(self, user: sqlite3.Row, params: Mapping[str, Any], state: dict[str, Any]) -> dict[str, Any]:
-        server = SrpServer(
-            pool=self.config.pool_name,
-            identity=user["sub"],
-            salt=user["salt"],
-            verifier=user["verifier"],
-            ephemeral=int(state["b"], 16),
-            secret_block=base64.b64decode(state["block"]),
-            backend=self.backend,
-        )
-        self.verify_claim(server, params, state["srp_a"])
+        self.verify_claim(self.config.pool_name, user["sub"], user["salt"], user["verifier"], state, params)
         device_key = params.get("DEVICE_KEY")
         if device_key is not None:
             device = self.device(device_key, user["username"])  # "Device does not exist." when forgotten
@@ -486,22 +500,15 @@ class _Pool:
         device = self.device(state["device_key"], user["username"])
         if not device["confirmed"]:
             raise _fail(NotAuthorizedError, "Device is not confirmed.")
-        server = SrpServer(
-            pool=device["group_key"],
-            identity=device["device_key"],
-            salt=device["salt"],
-            verifier=device["verifier"],
-            backend=self.backend,
-        )
-        session = self.new_session(
+        server, session = self.srp_challenge(
             "DEVICE_PASSWORD_VERIFIER",
-            {
-                "username": user["username"],
-                "device_key": device["device_key"],
-                "srp_a": params.get("SRP_A"),
-                "b": format(server._b, "x"),
-                "block": b64(server.secret_block),
-            },
+            user["username"],
+            device["group_key"],
+            device["device_key"],
+            device["salt"],
+            device["verifier"],
+            srp_a=params.get("SRP_A"),
+            device_key=device["device_key"],
         )
         return {
             "ChallengeName": "DEVICE_PASSWORD_VERIFIER",
@@ -521,16 +528,7 @@ class _Pool:
         if params.get("DEVICE_KEY") != state["device_key"]:
             raise _fail(NotAuthorizedError, _INCORRECT)
         device = self.device(state["device_key"], user["username"])
-        server = SrpServer(
-            pool=device["group_key"],
-            identity=device["device_key"],
-            salt=device["salt"],
-            verifier=device["verifier"],
-            ephemeral=int(state["b"], 16),
-            secret_block=base64.b64decode(state["block"]),
-            backend=self.backend,
-        )
-        self.verify_claim(server, params, state["srp_a"])
+        self.verify_claim(device["group_key"], device["device_key"], device["salt"], device["verifier"], state, params)
         now = self.now().timestamp()
         self._q("UPDATE devices SET last_auth = ? WHERE device_key = ?", now, device["device_key"])
         return self._signed_in(user["username"], device["device_key"])

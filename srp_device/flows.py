@@ -13,6 +13,7 @@ errors (:mod:`srp_device.exceptions`), with the client's exception chained.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -91,40 +92,26 @@ def sign_in(
     step means the stored device password is stale (see
     :func:`srp_device.api.is_device_password_stale`): forget the device and sign in again.
     """
-    try:
-        return _sign_in_once(
-            client,
-            user_pool_id,
-            client_id,
-            username,
-            password,
-            client_secret,
-            device,
-            remember,
-            device_name,
-            mfa_code,
-            now,
-            backend,
-            forgot=False,
-        )
-    except ServiceError as exc:
-        if device is None or not api.is_device_not_found(exc):
-            raise
-    return _sign_in_once(
+    attempt = functools.partial(
+        _sign_in_once,
         client,
         user_pool_id,
         client_id,
         username,
         password,
         client_secret,
-        None,
-        remember,
-        device_name,
-        mfa_code,
-        now,
-        backend,
-        forgot=True,
+        remember=remember,
+        device_name=device_name,
+        mfa_code=mfa_code,
+        now=now,
+        backend=backend,
     )
+    try:
+        return attempt(device, forgot=False)
+    except ServiceError as exc:
+        if device is None or not api.is_device_not_found(exc):
+            raise
+    return attempt(None, forgot=True)
 
 
 def _sign_in_once(
@@ -135,12 +122,12 @@ def _sign_in_once(
     password: str,
     client_secret: str | None,
     device: DeviceCredentials | None,
+    *,
     remember: bool,
     device_name: str | None,
     mfa_code: Callable[[Mapping[str, Any]], str] | None,
     now: Callable[[], datetime] | None,
     backend: str | Backend | None,
-    *,
     forgot: bool,
 ) -> SignInResult:
     def clock() -> datetime | None:
