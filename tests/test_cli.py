@@ -128,3 +128,19 @@ def test_only_the_demo_imports_an_aws_sdk() -> None:
         p.name for p in package.glob("*.py") if "import boto3" in p.read_text() or "import botocore" in p.read_text()
     )
     assert importers == ["_demo.py"]
+
+
+def test_demo_prints_a_progress_line_for_a_slow_step() -> None:
+    import io
+    import time
+
+    from srp_device._demo import _Steps
+
+    out = io.StringIO()
+    steps = _Steps(out)
+    steps.run("slow step", lambda: (time.sleep(1.3), (True, "done"))[1])
+    steps.run("failing step", lambda: (_ for _ in ()).throw(RuntimeError("boom")))
+    text = out.getvalue()
+    assert "slow step: still working" in text
+    assert [r.ok for r in steps.rows] == [True, False] and "RuntimeError: boom" in text
+    assert "slow step" in steps.table()

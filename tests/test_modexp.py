@@ -192,3 +192,20 @@ def test_generate_many_validates_before_starting() -> None:
     with pytest.raises(TypeError):
         DeviceSecrets.generate_many(["us-east-1_ab"])  # type: ignore[list-item]
     assert DeviceSecrets.generate_many([]) == []
+
+
+def test_openssl_backend_degrades_cleanly_without_ffdh(monkeypatch: pytest.MonkeyPatch) -> None:
+    """If a future cryptography drops finite-field DH, openssl is unavailable and auto falls back."""
+    import types
+
+    import cryptography.hazmat.primitives.asymmetric as asymmetric
+
+    empty = types.ModuleType("dh")
+    monkeypatch.setitem(sys.modules, "cryptography.hazmat.primitives.asymmetric.dh", empty)
+    monkeypatch.setattr(asymmetric, "dh", empty)
+    monkeypatch.setattr(modexp, "_cache", {})
+    monkeypatch.setattr(modexp, "_failed", {})
+    monkeypatch.delenv(modexp.ENV_VAR, raising=False)
+    with pytest.raises(BackendUnavailableError, match="openssl"):
+        modexp.get_backend("openssl")
+    assert modexp.get_backend().name in ("gmpy2", "python")
