@@ -138,8 +138,8 @@ def run(*, backend: str | None = None, out: Any = None) -> int:
             )
             return True, "device remembered"
 
-        def sign_in_device() -> tuple[bool, str]:
-            result = flows.sign_in(
+        def sign_in_with_stored_device(**options: Any) -> flows.SignInResult:
+            return flows.sign_in(
                 client,
                 user_pool_id=pool,
                 client_id=app,
@@ -147,7 +147,11 @@ def run(*, backend: str | None = None, out: Any = None) -> int:
                 password=PASSWORD,
                 device=state["device"],
                 backend=backend,
+                **options,
             )
+
+        def sign_in_device() -> tuple[bool, str]:
+            result = sign_in_with_stored_device()
             state["tokens"] = result.tokens
             return (
                 not result.mfa_asked and "DEVICE_PASSWORD_VERIFIER" in result.steps,
@@ -164,17 +168,7 @@ def run(*, backend: str | None = None, out: Any = None) -> int:
             return cognito.device_count(USERNAME) == 0, "device forgotten"
 
         def sign_in_forgotten() -> tuple[bool, str]:
-            result = flows.sign_in(
-                client,
-                user_pool_id=pool,
-                client_id=app,
-                username=USERNAME,
-                password=PASSWORD,
-                device=state["device"],
-                remember=False,
-                mfa_code=lambda _: cognito.last_code(USERNAME),
-                backend=backend,
-            )
+            result = sign_in_with_stored_device(remember=False, mfa_code=lambda _: cognito.last_code(USERNAME))
             return (
                 result.mfa_asked and result.forgot_stale_device,
                 f"'Device does not exist.' -> stale device dropped; {' -> '.join(result.steps)} (MFA asked again)",
