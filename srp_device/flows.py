@@ -7,25 +7,25 @@ returns the tokens and the :class:`~srp_device.DeviceSecrets` to store.
 
 The client object is duck-typed: anything with boto3's ``initiate_auth``,
 ``respond_to_auth_challenge``, ``confirm_device`` and ``update_device_status`` methods
-(this module never imports boto3). Service errors come back as the library's typed
+(this module never imports boto3); :func:`sign_in_async` takes one whose methods are
+awaitable, as aiobotocore's are. Both run the same steps. Service errors come back as the library's typed
 errors (:mod:`srp_device.exceptions`), with the client's exception chained.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
-from . import api
+from . import _srp, api
 from ._auth import DeviceAuth, DeviceCredentials, UserAuth
 from ._device import DeviceSecrets
 from .exceptions import ServiceError, ValidationError
 from .modexp import Backend
 
-__all__ = ["SignInResult", "sign_in"]
+__all__ = ["SignInResult", "sign_in", "sign_in_async"]
 
 MFA_CHALLENGES = ("SMS_MFA", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP")
 _MFA_ANSWER = {
@@ -57,13 +57,69 @@ class SignInResult:
         return str(self.tokens["AccessToken"])
 
 
-def _call(method: Callable[..., Any], request: Mapping[str, Any]) -> Any:
+def _raise_typed(exc: Exception) -> NoReturn:
+    """Re-raise botocore's ClientError (boto3's or aiobotocore's) as the library's typed service error."""
+    if isinstance(getattr(exc, "response", None), Mapping):
+        raise api.error_from_client_error(exc) from exc
+    raise exc
+
+
+# One sign-in is a generator: it yields (client method name, keyword arguments) and is sent
+# each response, so the same steps drive a blocking client and an awaitable one.
+_Steps = Generator[tuple[str, dict[str, Any]], Mapping[str, Any], SignInResult]
+
+
+def _run(client: Any, steps: _Steps) -> SignInResult:
     try:
-        return method(**request)
-    except Exception as exc:
-        if isinstance(getattr(exc, "response", None), Mapping):  # botocore's ClientError
-            raise api.error_from_client_error(exc) from exc
-        raise
+        call = next(steps)
+        while True:
+            name, request = call
+            try:
+                response = getattr(client, name)(**request)
+            except Exception as exc:
+                _raise_typed(exc)
+            call = steps.send(response)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    finally:
+        steps.close()
+
+
+async def _run_async(client: Any, steps: _Steps) -> SignInResult:
+    try:
+        call = next(steps)
+        while True:
+            name, request = call
+            try:
+                response = await getattr(client, name)(**request)
+            except Exception as exc:
+                _raise_typed(exc)
+            call = steps.send(response)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    finally:
+        steps.close()
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Everything one sign-in needs, but the device (which recovery may drop)."""
+
+    user_pool_id: str
+    client_id: str
+    username: str
+    password: str = field(repr=False)
+    client_secret: str | None = field(repr=False)
+    remember: bool
+    device_name: str | None
+    mfa_code: Callable[[Mapping[str, Any]], str] | None
+    now: Callable[[], datetime] | None
+    backend: str | Backend | None
+
+
+def _plan(**options: Any) -> tuple[_Plan, DeviceCredentials | None]:
+    device = options.pop("device")
+    return _Plan(**options), device
 
 
 def sign_in(
@@ -92,49 +148,71 @@ def sign_in(
     step means the stored device password is stale (see
     :func:`srp_device.api.is_device_password_stale`): forget the device and sign in again.
     """
-    attempt = functools.partial(
-        _sign_in_once,
-        client,
-        user_pool_id,
-        client_id,
-        username,
-        password,
-        client_secret,
-        remember=remember,
-        device_name=device_name,
-        mfa_code=mfa_code,
-        now=now,
-        backend=backend,
-    )
+    # every keyword argument above, by name: the plan both drivers share
+    plan, stored = _plan(**{k: v for k, v in locals().items() if k != "client"})
     try:
-        return attempt(device, forgot=False)
+        return _run(client, _sign_in_steps(plan, stored, forgot=False))
     except ServiceError as exc:
-        if device is None or not api.is_device_not_found(exc):
+        if stored is None or not api.is_device_not_found(exc):
             raise
-    return attempt(None, forgot=True)
+    return _run(client, _sign_in_steps(plan, None, forgot=True))
 
 
-def _sign_in_once(
+async def sign_in_async(
     client: Any,
+    *,
     user_pool_id: str,
     client_id: str,
     username: str,
     password: str,
-    client_secret: str | None,
-    device: DeviceCredentials | None,
-    *,
-    remember: bool,
-    device_name: str | None,
-    mfa_code: Callable[[Mapping[str, Any]], str] | None,
-    now: Callable[[], datetime] | None,
-    backend: str | Backend | None,
-    forgot: bool,
+    client_secret: str | None = None,
+    device: DeviceCredentials | None = None,
+    remember: bool = True,
+    device_name: str | None = None,
+    mfa_code: Callable[[Mapping[str, Any]], str] | None = None,
+    now: Callable[[], datetime] | None = None,
+    backend: str | Backend | None = None,
 ) -> SignInResult:
-    def clock() -> datetime | None:
-        return now() if now is not None else None
+    """:func:`sign_in` for a client whose methods are awaitable (aiobotocore's ``cognito-idp``)."""
+    plan, stored = _plan(**{k: v for k, v in locals().items() if k != "client"})
+    try:
+        return await _run_async(client, _sign_in_steps(plan, stored, forgot=False))
+    except ServiceError as exc:
+        if stored is None or not api.is_device_not_found(exc):
+            raise
+    return await _run_async(client, _sign_in_steps(plan, None, forgot=True))
 
-    user = UserAuth(user_pool_id, client_id, username, password, client_secret, device, backend=backend)
-    response = _call(client.initiate_auth, user.initiate_auth())
+
+def _mfa_answer(plan: _Plan, device: DeviceCredentials | None, response: Mapping[str, Any]) -> dict[str, Any]:
+    name = str(response.get("ChallengeName"))
+    if plan.mfa_code is None:
+        raise ValidationError("mfa_code", f"the pool asked for {name}; pass mfa_code= to answer it")
+    params = response.get("ChallengeParameters", {})
+    answer_name = params.get("USERNAME", plan.username) if isinstance(params, Mapping) else plan.username
+    responses = {"USERNAME": answer_name, _MFA_ANSWER[name]: plan.mfa_code(response)}
+    if plan.client_secret is not None:
+        responses["SECRET_HASH"] = _srp.secret_hash(
+            client_secret=plan.client_secret, username=answer_name, client_id=plan.client_id
+        )
+    if device is not None:
+        responses["DEVICE_KEY"] = device.device_key
+    return dict(api.respond_to_auth_challenge(plan.client_id, name, responses, response.get("Session")))
+
+
+def _sign_in_steps(plan: _Plan, device: DeviceCredentials | None, *, forgot: bool) -> _Steps:
+    def clock() -> datetime | None:
+        return plan.now() if plan.now is not None else None
+
+    user = UserAuth(
+        plan.user_pool_id,
+        plan.client_id,
+        plan.username,
+        plan.password,
+        plan.client_secret,
+        device,
+        backend=plan.backend,
+    )
+    response = yield "initiate_auth", user.initiate_auth()
     steps: list[str] = []
     mfa_asked = False
     device_auth: DeviceAuth | None = None
@@ -152,36 +230,24 @@ def _sign_in_once(
             request = device_auth.respond_to_device_password_verifier(response, now=clock())
         elif name in MFA_CHALLENGES:
             mfa_asked = True
-            if mfa_code is None:
-                raise ValidationError("mfa_code", f"the pool asked for {name}; pass mfa_code= to answer it")
-            params = response.get("ChallengeParameters", {})
-            answer_name = params.get("USERNAME", username) if isinstance(params, Mapping) else username
-            responses = {"USERNAME": answer_name, _MFA_ANSWER[str(name)]: mfa_code(response)}
-            if client_secret is not None:
-                from . import _srp
-
-                responses["SECRET_HASH"] = _srp.secret_hash(
-                    client_secret=client_secret, username=answer_name, client_id=client_id
-                )
-            if device is not None:
-                responses["DEVICE_KEY"] = device.device_key
-            request = dict(api.respond_to_auth_challenge(client_id, str(name), responses, response.get("Session")))
+            request = _mfa_answer(plan, device, response)
         else:
             raise ValidationError("ChallengeName", f"{name} is not a challenge this flow answers")
-        response = _call(client.respond_to_auth_challenge, request)
+        response = yield "respond_to_auth_challenge", request
 
     tokens = response["AuthenticationResult"]
     metadata = tokens.get("NewDeviceMetadata")
     if not metadata:
         return SignInResult(tokens, device, tuple(steps), mfa_asked, forgot_stale_device=forgot)
     secrets = DeviceSecrets.generate(
-        device_key=metadata["DeviceKey"], device_group_key=metadata["DeviceGroupKey"], backend=backend
+        device_key=metadata["DeviceKey"], device_group_key=metadata["DeviceGroupKey"], backend=plan.backend
     )
     access = tokens["AccessToken"]
-    outcome = api.parse_confirm_device(_call(client.confirm_device, api.confirm_device(access, secrets, device_name)))
+    confirmed = yield "confirm_device", dict(api.confirm_device(access, secrets, plan.device_name))
+    outcome = api.parse_confirm_device(confirmed)
     remembered = not outcome.user_confirmation_necessary
-    if outcome.user_confirmation_necessary and remember:
-        _call(client.update_device_status, api.update_device_status(access, secrets.device_key, remembered=True))
+    if outcome.user_confirmation_necessary and plan.remember:
+        yield "update_device_status", dict(api.update_device_status(access, secrets.device_key, remembered=True))
         remembered = True
     return SignInResult(
         tokens,

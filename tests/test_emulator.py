@@ -546,3 +546,50 @@ def test_emulator_repr_and_outbox(cognito: LocalCognito) -> None:
         cognito.last_code("alice")
     assert PASSWORD not in repr(UserSpec(PASSWORD))
     assert isinstance(ResourceNotFoundError("x"), Exception)
+
+
+class AwaitableClient:
+    """A client whose methods are awaitable, as aiobotocore's are (boto3 underneath, in a thread)."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def __getattr__(self, name: str) -> Any:
+        import asyncio
+
+        method = getattr(self._client, name)
+
+        async def call(**kwargs: Any) -> Any:
+            return await asyncio.to_thread(method, **kwargs)
+
+        return call
+
+
+def test_the_lifecycle_with_an_awaitable_client(cognito: LocalCognito) -> None:
+    import asyncio
+
+    client = AwaitableClient(_client(cognito))
+
+    def sign_in(**kw: Any) -> flows.SignInResult:
+        options = {"password": PASSWORD, **kw}
+        return asyncio.run(
+            flows.sign_in_async(
+                client,
+                user_pool_id=cognito.user_pool_id,
+                client_id=cognito.client_id,
+                username="alice",
+                mfa_code=lambda _: cognito.last_code("alice"),
+                **options,
+            )
+        )
+
+    first = sign_in()
+    assert first.mfa_asked and first.new_device and first.device_remembered
+    second = sign_in(device=first.device)
+    assert second.steps == ("PASSWORD_VERIFIER", "DEVICE_SRP_AUTH", "DEVICE_PASSWORD_VERIFIER")
+    assert isinstance(first.device, DeviceSecrets)
+    _client(cognito).forget_device(**api.forget_device(first.device.device_key, second.access_token))
+    third = sign_in(device=first.device)
+    assert third.forgot_stale_device and third.mfa_asked
+    with pytest.raises(NotAuthorizedError):
+        sign_in(password="wrong")
