@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NoReturn
+from typing import Any
 
 from . import _srp, api
 from ._auth import DeviceAuth, DeviceCredentials, UserAuth
@@ -57,15 +57,18 @@ class SignInResult:
         return str(self.tokens["AccessToken"])
 
 
-def _raise_typed(exc: Exception) -> NoReturn:
-    """Re-raise botocore's ClientError (boto3's or aiobotocore's) as the library's typed service error."""
+def _typed(exc: Exception) -> Exception:
+    """botocore's ClientError (boto3's or aiobotocore's) as the library's typed service error."""
     if isinstance(getattr(exc, "response", None), Mapping):
-        raise api.error_from_client_error(exc) from exc
-    raise exc
+        typed = api.error_from_client_error(exc)
+        typed.__cause__ = exc
+        return typed
+    return exc
 
 
 # One sign-in is a generator: it yields (client method name, keyword arguments) and is sent
-# each response, so the same steps drive a blocking client and an awaitable one.
+# each response, or thrown the call's typed error, so the same steps (recovery included)
+# drive a blocking client and an awaitable one.
 _Steps = Generator[tuple[str, dict[str, Any]], Mapping[str, Any], SignInResult]
 
 
@@ -77,8 +80,9 @@ def _run(client: Any, steps: _Steps) -> SignInResult:
             try:
                 response = getattr(client, name)(**request)
             except Exception as exc:
-                _raise_typed(exc)
-            call = steps.send(response)
+                call = steps.throw(_typed(exc))
+            else:
+                call = steps.send(response)
     except StopIteration as done:
         return done.value  # type: ignore[no-any-return]
     finally:
@@ -93,8 +97,9 @@ async def _run_async(client: Any, steps: _Steps) -> SignInResult:
             try:
                 response = await getattr(client, name)(**request)
             except Exception as exc:
-                _raise_typed(exc)
-            call = steps.send(response)
+                call = steps.throw(_typed(exc))
+            else:
+                call = steps.send(response)
     except StopIteration as done:
         return done.value  # type: ignore[no-any-return]
     finally:
@@ -117,9 +122,16 @@ class _Plan:
     backend: str | Backend | None
 
 
-def _plan(**options: Any) -> tuple[_Plan, DeviceCredentials | None]:
-    device = options.pop("device")
-    return _Plan(**options), device
+def _recovering(**options: Any) -> _Steps:
+    """The sign-in with the stored device; if the service no longer knows it, once more without it."""
+    stored = options.pop("device")
+    plan = _Plan(**options)
+    try:
+        return (yield from _sign_in_steps(plan, stored, forgot=False))
+    except ServiceError as exc:
+        if stored is None or not api.is_device_not_found(exc):
+            raise
+    return (yield from _sign_in_steps(plan, None, forgot=True))
 
 
 def sign_in(
@@ -149,13 +161,7 @@ def sign_in(
     :func:`srp_device.api.is_device_password_stale`): forget the device and sign in again.
     """
     # every keyword argument above, by name: the plan both drivers share
-    plan, stored = _plan(**{k: v for k, v in locals().items() if k != "client"})
-    try:
-        return _run(client, _sign_in_steps(plan, stored, forgot=False))
-    except ServiceError as exc:
-        if stored is None or not api.is_device_not_found(exc):
-            raise
-    return _run(client, _sign_in_steps(plan, None, forgot=True))
+    return _run(client, _recovering(**{k: v for k, v in locals().items() if k != "client"}))
 
 
 async def sign_in_async(
@@ -174,13 +180,7 @@ async def sign_in_async(
     backend: str | Backend | None = None,
 ) -> SignInResult:
     """:func:`sign_in` for a client whose methods are awaitable (aiobotocore's ``cognito-idp``)."""
-    plan, stored = _plan(**{k: v for k, v in locals().items() if k != "client"})
-    try:
-        return await _run_async(client, _sign_in_steps(plan, stored, forgot=False))
-    except ServiceError as exc:
-        if stored is None or not api.is_device_not_found(exc):
-            raise
-    return await _run_async(client, _sign_in_steps(plan, None, forgot=True))
+    return await _run_async(client, _recovering(**{k: v for k, v in locals().items() if k != "client"}))
 
 
 def _mfa_answer(plan: _Plan, device: DeviceCredentials | None, response: Mapping[str, Any]) -> dict[str, Any]:
