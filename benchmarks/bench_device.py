@@ -11,7 +11,7 @@ import pytest
 from srp_device import DeviceAuth, DeviceSecrets, precompute
 
 from . import reference
-from .conftest import compare
+from .conftest import BULK, CLIENT, VERIFIER, compare
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,7 +55,7 @@ def test_device_verifier(backend: str, full: bool) -> None:
     precompute(backend=backend)
     assert ours().verifier_config == expected
     assert ref() == (expected["Salt"], expected["PasswordVerifier"])
-    compare("device verifier (from_parts)", backend, ref, ours, rounds=100 if full else 20, full=full, batch=10)
+    compare(VERIFIER, backend, ref, ours, rounds=100 if full else 20, full=full, batch=10)
 
 
 def test_device_password_verifier_client_side(backend: str, full: bool) -> None:
@@ -91,10 +91,10 @@ def test_device_password_verifier_client_side(backend: str, full: bool) -> None:
     assert ours(a_1024)["ChallengeResponses"]["PASSWORD_CLAIM_SIGNATURE"] == sent["PASSWORD_CLAIM_SIGNATURE"]
     assert ref() == (AUTH["SRP_A"], sent["PASSWORD_CLAIM_SIGNATURE"])
     assert base64.b64decode(ours()["ChallengeResponses"]["PASSWORD_CLAIM_SIGNATURE"])  # the timed path signs
-    compare("DEVICE_PASSWORD_VERIFIER client side", backend, ref, ours, rounds=40 if full else 8, full=full, batch=5)
+    compare(CLIENT, backend, ref, ours, rounds=40 if full else 8, full=full, batch=5)
 
 
-@backends("openssl", "gmpy2-table")
+@backends("native")
 def test_generate_many_uses_both_cores(backend: str, full: bool) -> None:
     import os
 
@@ -118,4 +118,4 @@ def test_generate_many_uses_both_cores(backend: str, full: bool) -> None:
         salt=out[7].salt,
     )
     assert again == out[7]
-    compare("generate_many(2000), 2 processes vs 1", backend, one, two, rounds=5 if full else 2, full=full)
+    compare(BULK, backend, one, two, rounds=5 if full else 2, full=full)

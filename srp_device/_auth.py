@@ -85,24 +85,27 @@ def _param(params: Mapping[str, Any], name: str) -> str:
 class _Ephemeral:
     """The client's a and A = g^a mod N."""
 
-    __slots__ = ("_a", "backend", "big_a")
+    __slots__ = ("_a", "_bits", "backend", "big_a")
 
     def __init__(self, ephemeral: int | None, bits: int, backend: Backend) -> None:
         if isinstance(bits, bool) or not isinstance(bits, int):
             raise TypeError("ephemeral_bits must be an int")
         if not 128 <= bits <= 4096:
             raise ValidationError("ephemeral_bits", "must be 128..4096")
+        declared: int | None = bits  # a drawn a is below 2**bits: that length is public
         if ephemeral is None:
             a = draw_ephemeral(bits)
         else:
+            declared = None  # an injected a (tests, vectors) is processed at its 256-bit class
             if isinstance(ephemeral, bool) or not isinstance(ephemeral, int):
                 raise TypeError("ephemeral must be an int")
             if ephemeral <= 0 or ephemeral % N == 0:
                 raise ValidationError("ephemeral", "must be a positive int, not a multiple of N")
             a = ephemeral
         self._a = a
+        self._bits = declared
         self.backend = backend
-        self.big_a = _srp.compute_a_public(a, backend=backend)
+        self.big_a = _srp.compute_a_public(a, backend=backend, bits=declared)
 
     def signature(
         self, params: Mapping[str, Any], *, pool: str, identity: str, password: str, timestamp: str
@@ -117,7 +120,7 @@ class _Ephemeral:
             raise InvalidChallengeError("SRP_B", "B mod N is 0")
         u = _srp.compute_u(big_a=self.big_a, big_b=big_b)
         x = _srp.compute_x(salt=salt, pool=pool, identity=identity, password=password)
-        s = _srp.compute_s_client(big_b=big_b, x=x, a=self._a, u=u, backend=self.backend)
+        s = _srp.compute_s_client(big_b=big_b, x=x, a=self._a, u=u, backend=self.backend, a_bits=self._bits)
         key = _srp.derive_key(s=s, u=u)
         return block_text, _srp.claim_signature(
             key, pool=pool, identity=identity, secret_block=block, timestamp=timestamp

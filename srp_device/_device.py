@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import _srp
+from ._bulk import map_chunks
 from ._encoding import b64, pad
 from .exceptions import ValidationError
 from .modexp import Backend, get_backend
@@ -114,22 +115,30 @@ class DeviceSecrets:
         cls,
         devices: Iterable[tuple[str, str]],
         *,
-        backend: str | None = None,
+        backend: str | Backend | None = None,
         workers: int | None = None,
         progress: Callable[[int, int], None] | None = None,
         chunk_size: int = 32,
     ) -> list[DeviceSecrets]:
         """``generate`` for many ``(device_key, device_group_key)`` pairs, on every core.
 
-        Work is spread over ``workers`` processes (default: the number of CPUs), since
-        the constant-time OpenSSL call holds the GIL. ``progress(done, total)`` is
-        called in this process as chunks finish. Results keep the input order.
+        Work is spread over ``workers`` threads (default: the CPUs this process may use);
+        the native engine releases the GIL, so they run in parallel. Every pair is
+        checked before any work starts. ``progress(done, total)`` is called in the
+        calling thread as chunks finish. Results keep the input order.
         """
-        from ._bulk import generate_many
+        pairs = list(devices)
+        for pair in pairs:
+            if not (isinstance(pair, tuple) and len(pair) == 2):
+                raise TypeError("devices must be (device_key, device_group_key) tuples")
+            validate_device_key(pair[0])
+            validate_group_key(pair[1])
+        chosen = get_backend(backend)  # loaded once (comb table included), shared by every thread
 
-        return generate_many(
-            cls, list(devices), backend=backend, workers=workers, progress=progress, chunk_size=chunk_size
-        )
+        def one(pair: tuple[str, str]) -> DeviceSecrets:
+            return cls.generate(device_key=pair[0], device_group_key=pair[1], backend=chosen)
+
+        return map_chunks(one, pairs, workers=workers, chunk_size=chunk_size, progress=progress)
 
     @property
     def verifier_config(self) -> dict[str, str]:

@@ -22,6 +22,7 @@ __all__ = ["DEFAULT_SKEW", "SrpServer"]
 #: How far a TIMESTAMP may be from the server's clock. The service's own window is not
 #: published; five minutes is the usual allowance for signed requests.
 DEFAULT_SKEW = timedelta(minutes=5)
+_EPHEMERAL_BITS = 256  # b: 256 CSPRNG bits, a public length
 
 
 class SrpServer:
@@ -32,7 +33,7 @@ class SrpServer:
     sent to ConfirmDevice (read as Java reads them: signed big-endian).
     """
 
-    __slots__ = ("_b", "_backend", "_v", "big_b", "identity", "pool", "salt", "secret_block")
+    __slots__ = ("_b", "_backend", "_bits", "_v", "big_b", "identity", "pool", "salt", "secret_block")
 
     def __init__(
         self,
@@ -54,12 +55,14 @@ class SrpServer:
         if not 0 < self._v < N:
             raise ValidationError("verifier", "must be in 1..N-1")
         self._backend = get_backend(backend)
+        self._bits: int | None = None
         if ephemeral is None:
-            ephemeral = draw_ephemeral(256)
+            ephemeral = draw_ephemeral(_EPHEMERAL_BITS)
+            self._bits = _EPHEMERAL_BITS
         elif isinstance(ephemeral, bool) or not isinstance(ephemeral, int) or ephemeral <= 0:
             raise ValidationError("ephemeral", "must be a positive int")
         self._b = ephemeral
-        self.big_b = _srp.compute_b_public(v=self._v, b=ephemeral, backend=self._backend)
+        self.big_b = _srp.compute_b_public(v=self._v, b=ephemeral, backend=self._backend, b_bits=self._bits)
         self.secret_block = _csprng.token_bytes(64) if secret_block is None else bytes(secret_block)
 
     def __repr__(self) -> str:
@@ -99,7 +102,7 @@ class SrpServer:
         if not _srp.bytes_eq(block, self.secret_block):
             raise VerificationError("the secret block is not the one this session issued")
         u = _srp.compute_u(big_a=big_a, big_b=self.big_b)
-        s = _srp.compute_s_server(big_a=big_a, v=self._v, u=u, b=self._b, backend=self._backend)
+        s = _srp.compute_s_server(big_a=big_a, v=self._v, u=u, b=self._b, backend=self._backend, b_bits=self._bits)
         key = _srp.derive_key(s=s, u=u)
         expected = _srp.claim_signature(
             key, pool=self.pool, identity=self.identity, secret_block=block, timestamp=timestamp

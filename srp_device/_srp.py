@@ -15,9 +15,10 @@ import hmac as _stdlib_hmac
 
 from ._encoding import b64, pad
 from .exceptions import InvalidChallengeError, ValidationError
-from .modexp import Backend, N
+from .modexp import Backend, N, exponent_bits
 
 __all__ = [
+    "HASH_BITS",
     "HKDF_INFO",
     "G",
     "K",
@@ -38,6 +39,8 @@ __all__ = [
 ]
 
 G = 2
+#: x and u are SHA-256 outputs: their length, declared to the backend, is public.
+HASH_BITS = 256
 HKDF_INFO = b"Caldera Derived Key"
 
 
@@ -68,13 +71,13 @@ def compute_x(*, salt: int, pool: str, identity: str, password: str) -> int:
 
 
 def compute_verifier(x: int, *, backend: Backend) -> int:
-    """v = g^x mod N."""
-    return backend.powg(x)
+    """v = g^x mod N (x processed as the 256-bit hash it is)."""
+    return backend.powg(x, bits=HASH_BITS)
 
 
-def compute_a_public(a: int, *, backend: Backend) -> int:
-    """A = g^a mod N; A mod N = 0 is refused."""
-    big_a = backend.powg(a)
+def compute_a_public(a: int, *, backend: Backend, bits: int | None = None) -> int:
+    """A = g^a mod N; A mod N = 0 is refused. ``bits``: a's public length bound."""
+    big_a = backend.powg(a, bits=bits)
     if big_a % N == 0:  # pragma: no cover - impossible for a generator of a prime field
         raise ValidationError("ephemeral", "A mod N must not be 0")
     return big_a
@@ -88,24 +91,31 @@ def compute_u(*, big_a: int, big_b: int) -> int:
     return u
 
 
-def compute_s_client(*, big_b: int, x: int, a: int, u: int, backend: Backend) -> int:
-    """S = (B - k*g^x)^(a + u*x) mod N, non-negative; B mod N = 0 is refused."""
+def compute_s_client(
+    *, big_b: int, x: int, a: int, u: int, backend: Backend, a_bits: int | None = None
+) -> int:
+    """S = (B - k*g^x)^(a + u*x) mod N, non-negative; B mod N = 0 is refused.
+
+    The exponent a + u*x is processed at the fixed length max(a_bits, 512) + 1, where
+    ``a_bits`` is a's public length bound (default: its 256-bit class).
+    """
     if big_b % N == 0:
         raise InvalidChallengeError("SRP_B", "B mod N is 0")
-    base = (big_b - K * backend.powg(x)) % N
-    return backend.powb(base, a + u * x)
+    base = (big_b - K * backend.powg(x, bits=HASH_BITS)) % N
+    bits = max(exponent_bits(a, a_bits), 2 * HASH_BITS) + 1
+    return backend.powb(base, a + u * x, bits=bits)
 
 
-def compute_b_public(*, v: int, b: int, backend: Backend) -> int:
-    """B = (k*v + g^b) mod N."""
-    return (K * v + backend.powg(b)) % N
+def compute_b_public(*, v: int, b: int, backend: Backend, b_bits: int | None = None) -> int:
+    """B = (k*v + g^b) mod N. ``b_bits``: b's public length bound."""
+    return (K * v + backend.powg(b, bits=b_bits)) % N
 
 
-def compute_s_server(*, big_a: int, v: int, u: int, b: int, backend: Backend) -> int:
-    """S = (A * v^u)^b mod N; A mod N = 0 is refused."""
+def compute_s_server(*, big_a: int, v: int, u: int, b: int, backend: Backend, b_bits: int | None = None) -> int:
+    """S = (A * v^u)^b mod N; A mod N = 0 is refused. ``b_bits``: b's public length bound."""
     if big_a % N == 0:
         raise InvalidChallengeError("SRP_A", "A mod N is 0")
-    return backend.powb(big_a * backend.powb(v, u) % N, b)
+    return backend.powb(big_a * backend.powb(v, u, bits=HASH_BITS) % N, b, bits=b_bits)
 
 
 def derive_key(*, s: int, u: int) -> bytes:

@@ -102,6 +102,35 @@ def _emulator(args: argparse.Namespace) -> int:
     return 0
 
 
+def _info(args: argparse.Namespace) -> int:
+    import platform
+    from importlib import metadata
+
+    from . import __version__, modexp
+
+    info = modexp.describe(args.backend)
+    versions: dict[str, str | None] = {"srp_device": __version__, "python": platform.python_version()}
+    for dist in ("cryptography", "gmpy2"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = None
+    info["versions"] = versions
+    if args.json:
+        print(json.dumps(info, indent=2))
+        return 0
+    timing = "constant time" if info["constant_time"] else "VARIABLE TIME (timing may leak secrets)"
+    print(f"backend:        {info['backend']}" + (f" (kernel {info['kernel']})" if info["kernel"] else ""))
+    print(f"timing:         {timing}")
+    engine = "built" if info["native_built"] else f"not built: {info['native_error']}"
+    print(f"native engine:  {engine}")
+    print(f"kernels:        built {', '.join(info['kernels_built']) or '-'}; runnable here "
+          f"{', '.join(info['kernels_runnable']) or '-'}")
+    print(f"cpu:            {info['machine']}; {', '.join(info['cpu_features']) or '-'}")
+    print("versions:       " + ", ".join(f"{k} {v}" for k, v in versions.items() if v is not None))
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from ._demo import run
 
@@ -124,7 +153,9 @@ def _join_dash_values(argv: list[str]) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="srp-device", description="Amazon Cognito remembered devices (device SRP).")
-    parser.add_argument("--backend", default=None, help="modexp backend: openssl, gmpy2, gmpy2-table, python")
+    parser.add_argument(
+        "--backend", default=None, help="modexp backend: native (or native:KERNEL), gmpy2, python; default auto"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     nd = sub.add_parser("new-device", help="make a device's secrets and print its ConfirmDevice request")
@@ -141,6 +172,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     em.add_argument("--db", default=":memory:", help="SQLite file that keeps state across restarts")
     em.add_argument("--config", help="JSON: users, user_pool_id, client_id, client_secret, device_tracking")
     em.set_defaults(run=_emulator)
+
+    info = sub.add_parser("info", help="which backend and kernel are in use, constant time or not, and versions")
+    info.add_argument("--json", action="store_true", help="print it as JSON")
+    info.set_defaults(run=_info)
 
     demo = sub.add_parser("demo", help="the remembered-device lifecycle on the embedded emulator, with boto3")
     demo.set_defaults(run=_demo)

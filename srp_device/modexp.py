@@ -1,36 +1,51 @@
-"""Modular exponentiation in Cognito's 3072-bit group: the ONLY module that knows gmpy2 or OpenSSL.
+"""Modular exponentiation in Cognito's 3072-bit group: the ONLY module that knows which backends exist.
 
 Two operations, ints in and out, modulus always N:
 
-* ``powg(e)``       = 2**e mod N (fixed base g = 2)
-* ``powb(base, e)`` = base**e mod N
+* ``powg(e, bits=...)``       = 2**e mod N (fixed base g = 2)
+* ``powb(base, e, bits=...)`` = base**e mod N
 
 Backends, by name:
 
-``"openssl"``
-    OpenSSL's constant-time ``BN_mod_exp_mont_consttime``, reached through the
-    finite-field Diffie-Hellman of ``cryptography``. The default when available.
+``"native"``
+    srp_device's own C engine (``srp_device._native``), built by ``pip install``.
+    Constant time, exponent length included: a fixed-base comb for ``powg`` and a fixed
+    window for ``powb``, masked full-scan table reads, a branch-free final subtraction.
+    It releases the GIL while it computes. Its arithmetic comes in kernels, chosen at run
+    time from the CPU's features (best first): ``ifma`` (AVX-512 IFMA), ``mulx`` (x86-64
+    BMI2 + ADX) and ``portable`` (any CPU). ``$SRP_DEVICE_KERNEL`` or the name
+    ``"native:KERNEL"`` forces one. The default.
 ``"gmpy2"``
-    GMP's ``mpz_powm_sec`` (constant time), via ``gmpy2.powmod_sec``.
-``"gmpy2-table"``
-    Fastest: a fixed-window table of powers of g for ``powg`` and ``gmpy2.powmod`` for
-    ``powb``. **Variable time**: opt in only where timing side channels do not matter.
+    GMP's ``mpz_powm_sec`` (constant time, but the exponent's bit length shows), via
+    ``gmpy2.powmod_sec``: the constant-time fallback where the C engine was not built.
 ``"python"``
-    Built-in ``pow`` (variable time).
+    Built-in ``pow``: **variable time**. The fallback of last resort, and the reference.
 
 Which one is used: the ``backend=`` argument of the computing entry points, else the
-``SRP_DEVICE_BACKEND`` environment variable, else ``"auto"`` (openssl, then gmpy2,
-then python). A backend asked for by name that cannot be used raises
-:class:`~srp_device.exceptions.BackendUnavailableError`; only auto falls back. Each
-backend passes a known-answer self-test against ``pow`` the first time it is chosen.
-Nothing here is imported before it is first needed.
+``SRP_DEVICE_BACKEND`` environment variable, else ``"auto"`` (native, then gmpy2, then
+python). A backend asked for by name that cannot be used raises
+:class:`~srp_device.exceptions.BackendUnavailableError`; only auto falls back, and
+``get_backend().constant_time`` (and ``srp-device info``) tells when it fell back to a
+variable-time one. Each backend passes a known-answer self-test against ``pow`` the first
+time it is chosen.
+
+LEAKAGE CONTRACT of the native backend. ``bits`` is the exponent's declared length, a
+public upper bound: the engine processes exactly that many bits, so its timing may leak
+``bits``, never the exponent's value or its actual bit length, nor the base. Without
+``bits`` the length is the smallest multiple of 256 that holds the exponent (that class
+is what shows). Above the engine, CPython's integers are variable-size: turning a secret
+int into the engine's fixed-length bytes takes time in proportion to its count of 30-bit
+digits, which shows whether its top digit is zero (about 2**-16 for a random 256-bit
+value); reducing a base not already below N, and exponents over 8192 bits (reduced mod
+the group order first), use CPython's variable-time arithmetic.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
+import platform
 import threading
-import warnings
 from typing import Any, Protocol, runtime_checkable
 
 from .exceptions import BackendUnavailableError
@@ -38,9 +53,13 @@ from .exceptions import BackendUnavailableError
 __all__ = [
     "BACKEND_NAMES",
     "ENV_VAR",
+    "KERNEL_ENV_VAR",
     "Backend",
     "N",
     "available_backends",
+    "available_kernels",
+    "describe",
+    "exponent_bits",
     "get_backend",
     "precompute",
 ]
@@ -62,19 +81,19 @@ N = int(
     16,
 )
 _G = 2
-_Q = (N - 1) // 2  # N is a safe prime: N = 2q + 1, q prime
+_Q = (N - 1) // 2  # N is a safe prime: N = 2q + 1, q prime, and 2 has order q
 ENV_VAR = "SRP_DEVICE_BACKEND"
-BACKEND_NAMES = ("openssl", "gmpy2", "gmpy2-table", "python")
-_AUTO_ORDER = ("openssl", "gmpy2", "python")
-
-# cryptography >= 50 marks finite-field DH deprecated and warns on every object. We use
-# it only as a constant-time modexp; the filter is installed once, here, at import,
-# because warnings.catch_warnings is not thread-safe.
-warnings.filterwarnings(
-    "ignore",
-    message=r"Diffie-Hellman over finite fields",
-    module=r"srp_device\.modexp",
-)
+KERNEL_ENV_VAR = "SRP_DEVICE_KERNEL"
+BACKEND_NAMES = ("native", "gmpy2", "python")
+_AUTO_ORDER = BACKEND_NAMES
+_REMOVED = {
+    "openssl": "the openssl backend (cryptography's deprecated finite-field DH) was removed; 'native' replaces it",
+    "gmpy2-table": "the variable-time gmpy2-table backend was removed; 'native' is faster and constant time",
+}
+#: The length class of an exponent given without ``bits``.
+_LENGTH_CLASS = 256
+#: The longest exponent the engine takes; longer ones are first reduced mod the order.
+_MAX_EBITS = 8192
 
 
 @runtime_checkable
@@ -83,15 +102,17 @@ class Backend(Protocol):
 
     name: str
     constant_time: bool
+    #: the native engine's kernel ("ifma", "mulx", "portable"); None for other backends
+    kernel: str | None
 
-    def powg(self, e: int) -> int:
-        """powg(e) = g**e mod N."""
+    def powg(self, e: int, *, bits: int | None = None) -> int:
+        """powg(e) = g**e mod N; ``bits`` is a public bound on e's length."""
 
-    def powb(self, base: int, e: int) -> int:
-        """powb(base, e) = base**e mod N."""
+    def powb(self, base: int, e: int, *, bits: int | None = None) -> int:
+        """powb(base, e) = base**e mod N; ``bits`` is a public bound on e's length."""
 
     def precompute(self, exponent_bits: int) -> None:
-        """Build whatever tables make powg fast for exponents of exponent_bits; idempotent."""
+        """Build whatever tables make powg fast; idempotent."""
 
 
 def _check_exponent(e: int) -> None:
@@ -106,15 +127,38 @@ def _check_base(base: int) -> None:
         raise TypeError(f"base must be an int, not {type(base).__name__}")
 
 
+def exponent_bits(e: int, bits: int | None) -> int:
+    """The length at which ``e`` is processed: ``bits`` if given (checked), else its 256-bit class."""
+    if bits is None:
+        return max(_LENGTH_CLASS, -(-e.bit_length() // _LENGTH_CLASS) * _LENGTH_CLASS)
+    if isinstance(bits, bool) or not isinstance(bits, int):
+        raise TypeError(f"bits must be an int, not {type(bits).__name__}")
+    if bits < 1:
+        raise ValueError("bits must be positive")
+    if e >> bits:
+        raise ValueError("the exponent is longer than its declared bits")
+    return bits
+
+
+def _fixed_length(e: int, bits: int | None, order: int) -> tuple[int, int]:
+    """(e, length) for the engine; over its longest, e is reduced mod a multiple of the base's order."""
+    n = exponent_bits(e, bits)
+    if n > _MAX_EBITS:
+        e %= order  # variable time, and only for exponents far longer than any SRP value
+        n = order.bit_length()
+    return e, n
+
+
 class _PythonBackend:
     name = "python"
     constant_time = False
+    kernel: str | None = None
 
-    def powg(self, e: int) -> int:
+    def powg(self, e: int, *, bits: int | None = None) -> int:
         _check_exponent(e)
         return pow(_G, e, N)
 
-    def powb(self, base: int, e: int) -> int:
+    def powb(self, base: int, e: int, *, bits: int | None = None) -> int:
         _check_base(base)
         _check_exponent(e)
         return pow(base, e, N)
@@ -123,66 +167,10 @@ class _PythonBackend:
         return None
 
 
-class _OpenSSLBackend:
-    """base**e mod N as a DH shared secret: OpenSSL's DH_compute_key is constant time."""
-
-    name = "openssl"
-    constant_time = True
-
-    def __init__(self) -> None:
-        try:
-            from cryptography.hazmat.primitives.asymmetric import dh
-        except ImportError as exc:  # pragma: no cover - cryptography is a dependency
-            raise BackendUnavailableError("openssl: cryptography is not importable") from exc
-        if not hasattr(dh, "DHParameterNumbers"):  # pragma: no cover - FFDH removed
-            raise BackendUnavailableError("openssl: this cryptography has no finite-field DH")
-        self._dh = dh
-        try:
-            self._params = dh.DHParameterNumbers(N, _G)
-            # The public value of our own key is never used by exchange(); any valid one does.
-            self._dummy_public = dh.DHPublicNumbers(_G, self._params)
-            self._g_public = dh.DHPublicNumbers(_G, self._params).public_key()
-        except Exception as exc:  # pragma: no cover - depends on the OpenSSL build
-            raise BackendUnavailableError(f"openssl: finite-field DH unusable ({type(exc).__name__})") from exc
-
-    def _exchange(self, public: Any, e: int) -> int:
-        private = self._dh.DHPrivateNumbers(e, self._dummy_public).private_key()
-        return int.from_bytes(private.exchange(public), "big")
-
-    # OpenSSL refuses (and cryptography panics on) a zero exponent and a shared secret of
-    # 1 or N-1. N = 2q + 1 with q prime and 2 of order q, so reducing the exponent (mod q
-    # for g, mod N-1 otherwise) and answering base in {0, 1, N-1} and e = q directly leaves
-    # only exponents for which the result is never 1 or N-1.
-    def powg(self, e: int) -> int:
-        _check_exponent(e)
-        if e >= _Q:
-            e %= _Q
-        if e == 0:
-            return 1
-        return self._exchange(self._g_public, e)
-
-    def powb(self, base: int, e: int) -> int:
-        _check_base(base)
-        _check_exponent(e)
-        base %= N
-        if base < 2:
-            return base if e else 1
-        if e >= N - 1:
-            e %= N - 1  # Fermat: base**(N-1) = 1
-        if e == 0:
-            return 1
-        if base == N - 1 or e == _Q:
-            return pow(base, e, N)  # the result is 1 or N-1: public by construction
-        public = self._dh.DHPublicNumbers(base, self._params).public_key()
-        return self._exchange(public, e)
-
-    def precompute(self, exponent_bits: int) -> None:
-        return None
-
-
 class _Gmpy2Backend:
     name = "gmpy2"
     constant_time = True
+    kernel: str | None = None
 
     def __init__(self) -> None:
         try:
@@ -194,10 +182,10 @@ class _Gmpy2Backend:
         self._gmpy2 = gmpy2
         self._n = gmpy2.mpz(N)
 
-    def powg(self, e: int) -> int:
-        return self.powb(_G, e)
+    def powg(self, e: int, *, bits: int | None = None) -> int:
+        return self.powb(_G, e, bits=bits)
 
-    def powb(self, base: int, e: int) -> int:
+    def powb(self, base: int, e: int, *, bits: int | None = None) -> int:
         _check_base(base)
         _check_exponent(e)
         if e == 0:  # mpz_powm_sec needs a positive exponent
@@ -208,69 +196,62 @@ class _Gmpy2Backend:
         return None
 
 
-class _Gmpy2TableBackend:
-    """Fixed-window (w = 8) table of g**(j * 256**i) mod N; variable time.
+def _native_module() -> Any:
+    try:
+        native = importlib.import_module("srp_device._native")
+    except ImportError as exc:
+        raise BackendUnavailableError(
+            "native: the C engine was not built (no C compiler when srp-device was installed?)"
+        ) from exc
+    return native
 
-    Row i holds the 256 powers g**(j * 256**i), so g**e is the product of one entry per
-    byte of e: about 32 multiplications for a 256-bit exponent. Rows are added lazily
-    (under a lock, once per process) as larger exponents are seen; 36 rows (enough for
-    288-bit exponents) take about 3.5 MB.
-    """
 
-    name = "gmpy2-table"
-    constant_time = False
-    _WINDOW = 8
+def available_kernels() -> list[str]:
+    """The native engine's kernels this machine can run, best first ([] without the engine)."""
+    try:
+        native = _native_module()
+    except BackendUnavailableError:
+        return []
+    return [name for name, runs in native.kernels() if runs]
 
-    def __init__(self) -> None:
-        try:
-            import gmpy2
-        except ImportError as exc:
-            raise BackendUnavailableError("gmpy2-table: install the extra 'srp-device[gmpy2]'") from exc
-        self._gmpy2 = gmpy2
-        self._n = gmpy2.mpz(N)
-        self._rows: list[list[Any]] = []
-        self._lock = threading.Lock()
 
-    def precompute(self, exponent_bits: int) -> None:
-        want = -(-max(exponent_bits, 1) // self._WINDOW)
-        if len(self._rows) >= want:
-            return
-        with self._lock:
-            mpz, n = self._gmpy2.mpz, self._n
-            rows = list(self._rows)
-            while len(rows) < want:
-                # first entry of the new row: g**(256**i) = (g**(256**(i-1)))**256
-                step = mpz(_G) if not rows else self._gmpy2.powmod(rows[-1][1], 256, n)
-                row = [mpz(1), step]
-                for _ in range(254):
-                    row.append(row[-1] * step % n)
-                rows.append(row)
-            self._rows = rows  # publish the longer list in one assignment
+class _NativeBackend:
+    """srp_device's C engine with one kernel; constant time (see the module's leakage contract)."""
 
-    def powg(self, e: int) -> int:
+    name = "native"
+    constant_time = True
+
+    def __init__(self, kernel: str) -> None:
+        native = _native_module()
+        kernels = dict(native.kernels())
+        if kernel not in kernels:
+            raise BackendUnavailableError(f"native: no kernel {kernel!r} in this build (it has {', '.join(kernels)})")
+        if not kernels[kernel]:
+            raise BackendUnavailableError(f"native: this CPU cannot run the {kernel} kernel")
+        native.prepare(kernel)  # the kernel's constants and its comb table, once per process
+        self._native = native
+        self.kernel: str | None = kernel
+        self._kernel = kernel
+
+    def powg(self, e: int, *, bits: int | None = None) -> int:
         _check_exponent(e)
-        nbytes = (e.bit_length() + 7) // 8
-        if nbytes > len(self._rows):
-            self.precompute(max(nbytes * 8, 288))
-        rows, n = self._rows, self._n
-        acc = self._gmpy2.mpz(1)
-        for i, byte in enumerate(e.to_bytes(nbytes, "little")):
-            if byte:
-                acc = acc * rows[i][byte] % n
-        return int(acc)
+        e, n = _fixed_length(e, bits, _Q)
+        out = self._native.powg(self._kernel, e.to_bytes((n + 7) // 8, "little"), n)
+        return int.from_bytes(out, "little")
 
-    def powb(self, base: int, e: int) -> int:
+    def powb(self, base: int, e: int, *, bits: int | None = None) -> int:
         _check_base(base)
         _check_exponent(e)
-        return int(self._gmpy2.powmod(base, e, self._n))
+        if not 0 <= base < N:
+            base %= N
+        e, n = _fixed_length(e, bits, N - 1)
+        out = self._native.powb(self._kernel, base.to_bytes(384, "little"), e.to_bytes((n + 7) // 8, "little"), n)
+        return int.from_bytes(out, "little")
+
+    def precompute(self, exponent_bits: int) -> None:
+        return None  # the comb table was built when the backend was loaded
 
 
-_FACTORIES: dict[str, type] = {
-    "openssl": _OpenSSLBackend,
-    "gmpy2": _Gmpy2Backend,
-    "gmpy2-table": _Gmpy2TableBackend,
-    "python": _PythonBackend,
-}
 _cache: dict[str, Backend] = {}
 _failed: dict[str, BackendUnavailableError] = {}
 _lock = threading.Lock()
@@ -283,6 +264,7 @@ def _self_test(backend: Backend) -> None:
     checks = (
         backend.powg(e) == pow(_G, e, N),
         backend.powb(b, e) == pow(b, e, N),
+        backend.powb(b, e + (1 << 600)) == pow(b, e + (1 << 600), N),
         backend.powg(0) == 1,
         backend.powb(N - 1, 3) == N - 1,
         backend.powb(0, 5) == 0,
@@ -291,27 +273,55 @@ def _self_test(backend: Backend) -> None:
         raise BackendUnavailableError(f"{backend.name}: failed its known-answer self-test")
 
 
-def _load(name: str) -> Backend:
+def _make(key: str) -> Backend:
+    if key.startswith("native:"):
+        return _NativeBackend(key.partition(":")[2])
+    if key == "gmpy2":
+        return _Gmpy2Backend()
+    if key == "python":
+        return _PythonBackend()
+    raise BackendUnavailableError(f"unknown backend {key!r}")  # pragma: no cover - keys are checked first
+
+
+def _load(key: str) -> Backend:
     with _lock:
-        if name in _cache:
-            return _cache[name]
-        if name in _failed:
-            raise _failed[name]
+        if key in _cache:
+            return _cache[key]
+        if key in _failed:
+            raise _failed[key]
         try:
-            backend: Backend = _FACTORIES[name]()
+            backend = _make(key)
             _self_test(backend)
         except BackendUnavailableError as exc:
-            _failed[name] = exc
+            _failed[key] = exc
             raise
-        _cache[name] = backend
+        _cache[key] = backend
         return backend
+
+
+def _key(name: str) -> str:
+    """The cache key of a backend name: 'native' resolves to 'native:KERNEL'."""
+    if name in _REMOVED:
+        raise BackendUnavailableError(_REMOVED[name])
+    if name == "native":
+        forced = (os.environ.get(KERNEL_ENV_VAR) or "").strip().lower()
+        if forced:
+            return f"native:{forced}"
+        kernels = available_kernels()
+        if not kernels:
+            _native_module()  # raises with the reason
+            raise BackendUnavailableError("native: no kernel can run here")  # pragma: no cover
+        return f"native:{kernels[0]}"
+    if name.startswith("native:") or name in BACKEND_NAMES:
+        return name
+    raise BackendUnavailableError(f"unknown backend {name!r}; choose one of {', '.join(BACKEND_NAMES)} or 'auto'")
 
 
 def get_backend(backend: str | Backend | None = None) -> Backend:
     """The backend to use: ``backend`` if given, else ``$SRP_DEVICE_BACKEND``, else auto.
 
-    ``backend`` may be a name from :data:`BACKEND_NAMES`, ``"auto"``, or an object that
-    implements :class:`Backend` (used as it is).
+    ``backend`` may be a name from :data:`BACKEND_NAMES`, ``"native:KERNEL"``, ``"auto"``,
+    or an object that implements :class:`Backend` (used as it is).
     """
     if backend is not None and not isinstance(backend, str):
         if isinstance(backend, Backend):
@@ -320,15 +330,15 @@ def get_backend(backend: str | Backend | None = None) -> Backend:
     name = backend if backend is not None else (os.environ.get(ENV_VAR) or "auto")
     name = name.strip().lower()
     if name == "auto":
+        if (os.environ.get(KERNEL_ENV_VAR) or "").strip():
+            return _load(_key("native"))  # a forced kernel is never silently replaced
         for candidate in _AUTO_ORDER:
             try:
-                return _load(candidate)
+                return _load(_key(candidate))
             except BackendUnavailableError:
                 continue
         raise BackendUnavailableError("no backend is usable")  # pragma: no cover - python always is
-    if name not in _FACTORIES:
-        raise BackendUnavailableError(f"unknown backend {name!r}; choose one of {', '.join(BACKEND_NAMES)} or 'auto'")
-    return _load(name)
+    return _load(_key(name))
 
 
 def available_backends() -> list[str]:
@@ -336,7 +346,7 @@ def available_backends() -> list[str]:
     names = []
     for name in BACKEND_NAMES:
         try:
-            _load(name)
+            _load(_key(name))
         except BackendUnavailableError:
             continue
         names.append(name)
@@ -344,11 +354,31 @@ def available_backends() -> list[str]:
 
 
 def precompute(*, backend: str | Backend | None = None, exponent_bits: int = 288) -> Backend:
-    """Build the chosen backend's tables now (a no-op for table-less backends); returns it.
-
-    Useful before bulk work, and before forking workers, so that every worker shares one
-    table instead of building its own.
-    """
+    """Load the chosen backend and build its tables now (the native comb table); returns it."""
     chosen = get_backend(backend)
     chosen.precompute(exponent_bits)
     return chosen
+
+
+def describe(backend: str | Backend | None = None) -> dict[str, Any]:
+    """What ``srp-device info`` prints: the backend in use, its kernel, constant time or not, the machine."""
+    chosen = get_backend(backend)
+    try:
+        cpu = dict(_native_module().cpu())
+        built = [name for name, _ in _native_module().kernels()]
+    except BackendUnavailableError as exc:
+        cpu, built = {}, []
+        native_error: str | None = str(exc)
+    else:
+        native_error = None
+    return {
+        "backend": chosen.name,
+        "kernel": chosen.kernel,
+        "constant_time": chosen.constant_time,
+        "native_built": native_error is None,
+        "native_error": native_error,
+        "kernels_built": built,
+        "kernels_runnable": available_kernels(),
+        "cpu_features": sorted(k for k, v in cpu.items() if v),
+        "machine": platform.machine(),
+    }

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from srp_device import available_backends
+from srp_device.modexp import available_kernels
 
 settings.register_profile("dev", max_examples=50, deadline=None)
 settings.register_profile(
@@ -19,12 +20,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--backend",
         action="append",
         default=[],
-        help="run backend-parametrized tests only with this modexp backend (repeatable)",
+        help="run backend-parametrized tests only with this modexp backend, e.g. native:portable (repeatable)",
     )
 
 
+def every_backend() -> list[str]:
+    """Every backend this machine runs, the native engine once per kernel ("native:mulx", ...)."""
+    out: list[str] = []
+    for name in available_backends():
+        out.extend([f"native:{k}" for k in available_kernels()] if name == "native" else [name])
+    return out
+
+
 def _selected(config: pytest.Config) -> list[str]:
-    found = available_backends()
+    found = every_backend()
     wanted = config.getoption("--backend")
     if wanted:
         missing = [w for w in wanted if w not in found]

@@ -1,0 +1,1 @@
+/* Placeholder until the AVX-512 IFMA kernel lands: this build has none. */
