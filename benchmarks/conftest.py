@@ -33,6 +33,7 @@ GOALS: dict[tuple[str, str], float] = {
     (CLIENT, "native:mulx"): 25.0,
     (CLIENT, "native:portable"): 12.0,
     (BULK, "native"): 1.7,
+    ("device sign-in, both sides in process (ifma vs mulx)", "native:ifma"): 2.0,
 }
 
 
@@ -60,6 +61,34 @@ class Result:
 
 
 RESULTS: list[Result] = []
+
+
+@dataclass
+class TimingResult:
+    kernel: str
+    operation: str
+    samples: int
+    t: float
+    fixed_ns: int
+    random_ns: int
+
+
+TIMING: list[TimingResult] = []
+#: (kernel, operation, best seconds) of the engine called directly
+FLOOR: list[tuple[str, str, float]] = []
+
+
+def _timing_table() -> str:
+    lines = [
+        "| kernel | operation | samples | median, fixed e | median, random e | Welch t |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for r in TIMING:
+        lines.append(
+            f"| {r.kernel} | {r.operation} | {r.samples} | {r.fixed_ns / 1e3:.1f} us | {r.random_ns / 1e3:.1f} us "
+            f"| {r.t:+.2f} |"
+        )
+    return "\n".join(lines)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -137,6 +166,13 @@ def _table() -> str:
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    if FLOOR:
+        terminalreporter.write_sep("=", "the engine called directly (best of the rounds)")
+        for kernel, operation, best in FLOOR:
+            terminalreporter.write_line(f"{kernel:9} {operation}: {best * 1e6:8.1f} us")
+    if TIMING:
+        terminalreporter.write_sep("=", "timing against the exponent (dudect-style Welch t; |t| < 4.5: no leak seen)")
+        terminalreporter.write_line(_timing_table())
     if not RESULTS:
         return
     terminalreporter.write_sep("=", "srp_device speed, reference-time / our-time")

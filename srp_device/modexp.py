@@ -206,13 +206,19 @@ def _native_module() -> Any:
     return native
 
 
+_runnable: list[str] | None = None  # the CPU does not change: asked once (CPUID is slow in a VM)
+
+
 def available_kernels() -> list[str]:
     """The native engine's kernels this machine can run, best first ([] without the engine)."""
-    try:
-        native = _native_module()
-    except BackendUnavailableError:
-        return []
-    return [name for name, runs in native.kernels() if runs]
+    global _runnable
+    if _runnable is None:
+        try:
+            native = _native_module()
+        except BackendUnavailableError:
+            return []
+        _runnable = [name for name, runs in native.kernels() if runs]
+    return list(_runnable)
 
 
 class _NativeBackend:
@@ -252,6 +258,7 @@ class _NativeBackend:
         return None  # the comb table was built when the backend was loaded
 
 
+_BUILTIN = (_NativeBackend, _Gmpy2Backend, _PythonBackend)
 _cache: dict[str, Backend] = {}
 _failed: dict[str, BackendUnavailableError] = {}
 _lock = threading.Lock()
@@ -324,7 +331,7 @@ def get_backend(backend: str | Backend | None = None) -> Backend:
     or an object that implements :class:`Backend` (used as it is).
     """
     if backend is not None and not isinstance(backend, str):
-        if isinstance(backend, Backend):
+        if isinstance(backend, _BUILTIN) or isinstance(backend, Backend):  # the first test is fast
             return backend
         raise TypeError(f"backend must be a name or a Backend, not {type(backend).__name__}")
     name = backend if backend is not None else (os.environ.get(ENV_VAR) or "auto")

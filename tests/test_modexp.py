@@ -131,6 +131,7 @@ def test_a_kernel_the_cpu_cannot_run_is_refused(monkeypatch: pytest.MonkeyPatch)
     native = modexp._native_module()
     real = native.kernels()
     monkeypatch.setattr(native, "kernels", lambda: tuple((name, name == "portable") for name, _ in real))
+    monkeypatch.setattr(modexp, "_runnable", None)
     monkeypatch.setattr(modexp, "_cache", {})
     monkeypatch.setattr(modexp, "_failed", {})
     monkeypatch.delenv(modexp.ENV_VAR, raising=False)
@@ -167,6 +168,7 @@ def test_environment_names_a_missing_backend(monkeypatch: pytest.MonkeyPatch) ->
 def test_without_the_engine_auto_falls_back_visibly(monkeypatch: pytest.MonkeyPatch) -> None:
     """An install with no compiler: native is unavailable, auto takes gmpy2, else python, and says so."""
     monkeypatch.setitem(sys.modules, "srp_device._native", None)  # as if the extension were not built
+    monkeypatch.setattr(modexp, "_runnable", None)
     monkeypatch.setattr(modexp, "_cache", {})
     monkeypatch.setattr(modexp, "_failed", {})
     monkeypatch.delenv(modexp.ENV_VAR, raising=False)

@@ -26,7 +26,7 @@
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && !defined(SRP_NO_MULX)
 #define SRP_HAVE_MULX 1 /* inline assembly with mulx/adcx/adox */
 #endif
-#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && !defined(SRP_NO_IFMA) && defined(SRP_IFMA_WIP) && \
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && !defined(SRP_NO_IFMA) && \
     (defined(__clang__) || __GNUC__ >= 8)
 #define SRP_HAVE_IFMA 1 /* AVX-512 IFMA through per-function target attributes */
 #endif

@@ -3,6 +3,7 @@
  * little-endian bytes: 384 for a group element, ceil(ebits/8) for an exponent. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <string.h>
 
 #include "ct.h"
 #include "engine.h"
@@ -33,7 +34,19 @@ static uint64_t below_n_mask(const uint64_t x[SRP_LIMBS]) {
     return ct_mask(borrow);
 }
 
+/* Kernels made ready in this process, with their comb tables: the CPU was asked once. */
+static struct {
+    const srp_kernel *kernel;
+    const uint64_t *table;
+} ready[8];
+
 static const srp_kernel *ready_kernel(const char *name, const uint64_t **table) {
+    for (size_t i = 0; i < 8 && ready[i].kernel != NULL; i++) {
+        if (strcmp(ready[i].kernel->name, name) == 0) {
+            if (table != NULL) *table = ready[i].table;
+            return ready[i].kernel;
+        }
+    }
     const srp_kernel *k = srp_kernel_by_name(name);
     if (k == NULL) {
         PyErr_Format(PyExc_LookupError, "no kernel named %.40s in this build", name);
@@ -48,6 +61,13 @@ static const srp_kernel *ready_kernel(const char *name, const uint64_t **table) 
     if (t == NULL) {
         PyErr_NoMemory();
         return NULL;
+    }
+    for (size_t i = 0; i < 8; i++) {
+        if (ready[i].kernel == NULL) {
+            ready[i].table = t;
+            ready[i].kernel = k;
+            break;
+        }
     }
     if (table != NULL) *table = t;
     return k;

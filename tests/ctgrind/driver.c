@@ -7,11 +7,17 @@
  *   clean         powg (comb and window paths) and powb at SRP's lengths: must be clean
  *   leaky-branch  a deliberate branch on a secret bit: must be flagged
  *   leaky-index   a deliberate table read at a secret index: must be flagged
- * Exit status 77: the kernel is not in this build or cannot run on this CPU. */
+ * Exit status 77: the kernel is not in this build or cannot run on this CPU. Each run
+ * prints "OP EBITS E BASE OUT" in big-endian hex, so a test can check it against pow. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(SRP_NO_VALGRIND) /* a plain build: the same runs, checked against pow by the tests */
+#define VALGRIND_MAKE_MEM_UNDEFINED(p, n) ((void)(p), (void)(n))
+#define VALGRIND_MAKE_MEM_DEFINED(p, n) ((void)(p), (void)(n))
+#else
 #include <valgrind/memcheck.h>
+#endif
 
 #include "engine.h"
 
@@ -21,6 +27,20 @@ static void fill(void *p, size_t n, unsigned seed) {
         seed = seed * 1103515245u + 12345u;
         b[i] = (unsigned char)(seed >> 16);
     }
+}
+
+static void hex(const void *p, size_t n) {
+    const unsigned char *b = (const unsigned char *)p;
+    putchar(' ');
+    for (size_t i = n; i-- > 0;) printf("%02x", b[i]); /* little-endian bytes, most significant first */
+}
+
+static void report(const char *op, size_t ebits, const void *e, const uint64_t *base, const uint64_t *out) {
+    printf("%s %zu", op, ebits);
+    hex(e, (ebits + 7) / 8);
+    hex(base, SRP_BYTES);
+    hex(out, SRP_BYTES);
+    putchar('\n');
 }
 
 int main(int argc, char **argv) {
@@ -36,7 +56,9 @@ int main(int argc, char **argv) {
     if (table == NULL) return 3;
 
     uint8_t e256[32], e513[65], e1000[125];
-    uint64_t base[SRP_LIMBS], out[SRP_LIMBS];
+    uint64_t base[SRP_LIMBS], two[SRP_LIMBS] = {2}, out[SRP_LIMBS];
+    uint8_t e256_copy[32], e513_copy[65], e1000_copy[125];
+    uint64_t base_copy[SRP_LIMBS];
     unsigned long long check = 0;
     fill(e256, sizeof e256, 1);
     fill(e513, sizeof e513, 2);
@@ -44,6 +66,10 @@ int main(int argc, char **argv) {
     fill(e1000, sizeof e1000, 3);
     fill(base, sizeof base, 4);
     base[SRP_LIMBS - 1] >>= 1; /* < N */
+    memcpy(e256_copy, e256, sizeof e256); /* public copies, to print */
+    memcpy(e513_copy, e513, sizeof e513);
+    memcpy(e1000_copy, e1000, sizeof e1000);
+    memcpy(base_copy, base, sizeof base);
 
     VALGRIND_MAKE_MEM_UNDEFINED(e256, sizeof e256);
     VALGRIND_MAKE_MEM_UNDEFINED(e513, sizeof e513);
@@ -61,12 +87,15 @@ int main(int argc, char **argv) {
     rc |= srp_powg(k, table, out, e256, 256); /* the comb */
     VALGRIND_MAKE_MEM_DEFINED(out, sizeof out);
     check += out[0];
+    report("powg", 256, e256_copy, two, out);
     rc |= srp_powg(k, table, out, e1000, 1000); /* the window with base 2 */
     VALGRIND_MAKE_MEM_DEFINED(out, sizeof out);
     check += out[1];
+    report("powg", 1000, e1000_copy, two, out);
     rc |= srp_powb(k, out, base, e513, 513); /* the window with a secret base */
     VALGRIND_MAKE_MEM_DEFINED(out, sizeof out);
     check += out[2];
+    report("powb", 513, e513_copy, base_copy, out);
     VALGRIND_MAKE_MEM_DEFINED(&check, sizeof check);
     printf("%s %s rc=%d check=%016llx\n", k->name, argv[2], rc, check);
     return rc == 0 ? 0 : 4;
