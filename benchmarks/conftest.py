@@ -165,19 +165,24 @@ def _table() -> str:
     return "\n".join(lines)
 
 
+def _floor_table() -> str:
+    lines = ["| kernel | operation | best time |", "|---|---|---:|"]
+    lines += [f"| {kernel} | {operation} | {best * 1e6:.1f} us |" for kernel, operation, best in FLOOR]
+    return "\n".join(lines)
+
+
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    sections = []
+    if RESULTS:
+        sections.append(("srp_device speed, reference-time / our-time", _table()))
     if FLOOR:
-        terminalreporter.write_sep("=", "the engine called directly (best of the rounds)")
-        for kernel, operation, best in FLOOR:
-            terminalreporter.write_line(f"{kernel:9} {operation}: {best * 1e6:8.1f} us")
+        sections.append(("the engine called directly (best of the rounds)", _floor_table()))
     if TIMING:
-        terminalreporter.write_sep("=", "timing against the exponent (dudect-style Welch t; |t| < 4.5: no leak seen)")
-        terminalreporter.write_line(_timing_table())
-    if not RESULTS:
-        return
-    terminalreporter.write_sep("=", "srp_device speed, reference-time / our-time")
-    terminalreporter.write_line(_table())
+        sections.append(("timing against the exponent (dudect-style Welch t; |t| < 4.5: no leak seen)", _timing_table()))
+    for title, table in sections:
+        terminalreporter.write_sep("=", title)
+        terminalreporter.write_line(table)
     path = config.getoption("--ratio-table")
-    if path:
+    if path and sections:
         with open(path, "w", encoding="utf-8") as f:
-            f.write(_table() + "\n")
+            f.write("\n\n".join(f"{title}:\n\n{table}" for title, table in sections) + "\n")

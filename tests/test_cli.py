@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import boto3
+import pytest
 
 from srp_device import DeviceSecrets, flows
 from srp_device.cli import main
@@ -144,3 +145,21 @@ def test_demo_prints_a_progress_line_for_a_slow_step() -> None:
     assert "slow step: still working" in text
     assert [r.ok for r in steps.rows] == [True, False] and "RuntimeError: boom" in text
     assert "slow step" in steps.table()
+
+
+def test_info_names_the_backend_kernel_and_timing(capsys: pytest.CaptureFixture[str]) -> None:
+    from srp_device import modexp
+
+    assert main(["info", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    backend = modexp.get_backend()
+    assert (info["backend"], info["kernel"], info["constant_time"]) == (backend.name, backend.kernel, True)
+    assert info["versions"]["cryptography"] and info["kernels_runnable"] == modexp.available_kernels()
+    assert main(["--backend", "python", "info"]) == 0
+    out = capsys.readouterr().out
+    assert "backend:        python" in out and "VARIABLE TIME" in out
+
+
+def test_info_runs_as_a_module() -> None:
+    proc = subprocess.run([sys.executable, "-m", "srp_device", "info"], capture_output=True, text=True, check=True)
+    assert "constant time" in proc.stdout and "kernel" in proc.stdout
