@@ -178,7 +178,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if FLOOR:
         sections.append(("the engine called directly (best of the rounds)", _floor_table()))
     if TIMING:
-        sections.append(("timing against the exponent (dudect-style Welch t; |t| < 4.5: no leak seen)", _timing_table()))
+        title = "timing against the exponent (dudect-style Welch t; |t| < 4.5: no leak seen)"
+        sections.append((title, _timing_table()))
     for title, table in sections:
         terminalreporter.write_sep("=", title)
         terminalreporter.write_line(table)
