@@ -20,6 +20,8 @@ else:
     FLAGS = ["-O3", "-fvisibility=hidden", "-Wall", "-Wextra"]
 
 setup(
+    # installed as <prefix>/share/doc/srp-device/, beside the LICENSE in the wheel's metadata
+    data_files=[("share/doc/srp-device", ["CHANGELOG.md", "README.md", "LICENSE"])],
     ext_modules=[
         Extension(
             "srp_device._native",

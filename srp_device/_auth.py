@@ -20,7 +20,21 @@ from ._random import draw_ephemeral
 from .exceptions import InvalidChallengeError, ValidationError
 from .modexp import Backend, N, get_backend
 
-__all__ = ["DEFAULT_EPHEMERAL_BITS", "DeviceAuth", "DeviceCredentials", "UserAuth", "challenge_parameters"]
+__all__ = [
+    "DEFAULT_EPHEMERAL_BITS",
+    "MFA_CHALLENGES",
+    "DeviceAuth",
+    "DeviceCredentials",
+    "UserAuth",
+    "challenge_parameters",
+]
+
+#: The MFA challenges a sign-in can meet, and the ChallengeResponses member each is answered in.
+MFA_CHALLENGES = {
+    "SMS_MFA": "SMS_MFA_CODE",
+    "SOFTWARE_TOKEN_MFA": "SOFTWARE_TOKEN_MFA_CODE",
+    "EMAIL_OTP": "EMAIL_OTP_CODE",
+}
 
 #: 256-bit ephemeral a, as AWS's iOS clients use: 128-bit security, like the group.
 DEFAULT_EPHEMERAL_BITS = 256
@@ -318,6 +332,38 @@ class UserAuth:
         if self._device is not None:
             responses["DEVICE_KEY"] = self._device.device_key
         return self._client.answer("PASSWORD_VERIFIER", session, responses, username)
+
+    def respond_to_mfa(self, challenge: Mapping[str, Any], code: str) -> dict[str, Any]:
+        """Keyword arguments of RespondToAuthChallenge answering an MFA challenge.
+
+        For SMS_MFA, SOFTWARE_TOKEN_MFA and EMAIL_OTP, ``code`` is the code the user
+        received (sent as ``<challenge>_CODE``); for SELECT_MFA_TYPE it is the type
+        chosen ("SMS_MFA", "SOFTWARE_TOKEN_MFA" or "EMAIL_OTP", sent as ANSWER).
+        USERNAME comes from the challenge; SECRET_HASH and DEVICE_KEY are added as in
+        the other answers.
+        """
+        if not isinstance(challenge, Mapping):
+            raise TypeError(f"challenge must be the response dict, not {type(challenge).__name__}")
+        name = challenge.get("ChallengeName")
+        if name == "SELECT_MFA_TYPE":
+            member = "ANSWER"
+            if code not in MFA_CHALLENGES:
+                raise ValidationError("code", f"for SELECT_MFA_TYPE, one of {', '.join(MFA_CHALLENGES)}")
+        elif isinstance(name, str) and name in MFA_CHALLENGES:
+            member = MFA_CHALLENGES[name]
+        else:
+            got = name if isinstance(name, str) and len(name) <= 64 else type(name).__name__
+            raise InvalidChallengeError("ChallengeName", f"expected an MFA challenge, got {got}")
+        params, session = challenge_parameters(challenge, name)
+        _nonempty_str(code, "code")
+        username = params.get("USERNAME", self._username)
+        if not isinstance(username, str) or not username:
+            raise InvalidChallengeError("USERNAME", "must be a non-empty string")
+        self._username = username
+        responses = {"USERNAME": username, member: code}
+        if self._device is not None:
+            responses["DEVICE_KEY"] = self._device.device_key
+        return self._client.answer(name, session, responses, username)
 
     def device_auth(self, *, ephemeral: int | None = None) -> DeviceAuth:
         """A DeviceAuth for the device challenges that follow, with a fresh ephemeral."""

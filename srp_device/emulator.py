@@ -2,7 +2,7 @@
 
 It speaks the service's JSON 1.1 wire protocol on loopback (``POST /`` with
 ``X-Amz-Target: AWSCognitoIdentityProviderService.<Operation>``), so an unmodified boto3
-client pointed at :attr:`LocalCognito.endpoint_url` talks to it::
+client pointed at :attr:`~srp_device.emulator.LocalCognito.endpoint_url` talks to it::
 
     with LocalCognito(users={"alice": "Passw0rd!"}) as cognito:
         client = boto3.client("cognito-idp", endpoint_url=cognito.endpoint_url, region_name="us-east-1",
@@ -740,7 +740,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class LocalCognito:
-    """A local user pool on loopback, started on ``__enter__`` (or :meth:`start`).
+    """A local user pool on loopback, started on ``__enter__`` (or :meth:`~srp_device.emulator.LocalCognito.start`).
 
     ``users`` maps usernames to passwords (or :class:`UserSpec`). ``db`` is ``":memory:"``
     or a file path (state survives a restart). ``port=0`` picks a free port.
@@ -772,25 +772,30 @@ class LocalCognito:
 
     @property
     def endpoint_url(self) -> str:
+        """The URL to give a client as its endpoint (``http://127.0.0.1:PORT``)."""
         host, port = self._httpd.server_address[:2]
         text = host.decode() if isinstance(host, bytes) else str(host)
         return f"http://{'[' + text + ']' if ':' in text else text}:{port}"
 
     @property
     def user_pool_id(self) -> str:
+        """The pool's id, as :class:`PoolConfig` set it."""
         return self.config.user_pool_id
 
     @property
     def client_id(self) -> str:
+        """The app client's id, as :class:`PoolConfig` set it."""
         return self.config.client_id
 
     def start(self) -> LocalCognito:
+        """Serve in a background thread (idempotent); returns self."""
         if self._thread is None:
             self._thread = threading.Thread(target=self._httpd.serve_forever, name="local-cognito", daemon=True)
             self._thread.start()
         return self
 
     def close(self) -> None:
+        """Stop serving and close the store."""
         if self._thread is not None:
             self._httpd.shutdown()
             self._thread.join()

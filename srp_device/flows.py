@@ -19,20 +19,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from . import _srp, api
-from ._auth import DeviceAuth, DeviceCredentials, UserAuth
+from . import api
+from ._auth import MFA_CHALLENGES, DeviceAuth, DeviceCredentials, UserAuth
 from ._device import DeviceSecrets
 from .exceptions import ServiceError, ValidationError
 from .modexp import Backend
 
 __all__ = ["SignInResult", "sign_in", "sign_in_async"]
 
-MFA_CHALLENGES = ("SMS_MFA", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP")
-_MFA_ANSWER = {
-    "SMS_MFA": "SMS_MFA_CODE",
-    "SOFTWARE_TOKEN_MFA": "SOFTWARE_TOKEN_MFA_CODE",
-    "EMAIL_OTP": "EMAIL_OTP_CODE",
-}
 
 
 @dataclass(frozen=True)
@@ -183,22 +177,6 @@ async def sign_in_async(
     return await _run_async(client, _recovering(**{k: v for k, v in locals().items() if k != "client"}))
 
 
-def _mfa_answer(plan: _Plan, device: DeviceCredentials | None, response: Mapping[str, Any]) -> dict[str, Any]:
-    name = str(response.get("ChallengeName"))
-    if plan.mfa_code is None:
-        raise ValidationError("mfa_code", f"the pool asked for {name}; pass mfa_code= to answer it")
-    params = response.get("ChallengeParameters", {})
-    answer_name = params.get("USERNAME", plan.username) if isinstance(params, Mapping) else plan.username
-    responses = {"USERNAME": answer_name, _MFA_ANSWER[name]: plan.mfa_code(response)}
-    if plan.client_secret is not None:
-        responses["SECRET_HASH"] = _srp.secret_hash(
-            client_secret=plan.client_secret, username=answer_name, client_id=plan.client_id
-        )
-    if device is not None:
-        responses["DEVICE_KEY"] = device.device_key
-    return dict(api.respond_to_auth_challenge(plan.client_id, name, responses, response.get("Session")))
-
-
 def _sign_in_steps(plan: _Plan, device: DeviceCredentials | None, *, forgot: bool) -> _Steps:
     def clock() -> datetime | None:
         return plan.now() if plan.now is not None else None
@@ -230,7 +208,9 @@ def _sign_in_steps(plan: _Plan, device: DeviceCredentials | None, *, forgot: boo
             request = device_auth.respond_to_device_password_verifier(response, now=clock())
         elif name in MFA_CHALLENGES:
             mfa_asked = True
-            request = _mfa_answer(plan, device, response)
+            if plan.mfa_code is None:
+                raise ValidationError("mfa_code", f"the pool asked for {name}; pass mfa_code= to answer it")
+            request = user.respond_to_mfa(response, plan.mfa_code(response))
         else:
             raise ValidationError("ChallengeName", f"{name} is not a challenge this flow answers")
         response = yield "respond_to_auth_challenge", request

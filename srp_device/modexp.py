@@ -82,8 +82,11 @@ N = int(
 )
 _G = 2
 _Q = (N - 1) // 2  # N is a safe prime: N = 2q + 1, q prime, and 2 has order q
+#: The environment variable that names the backend when ``backend=`` is not given.
 ENV_VAR = "SRP_DEVICE_BACKEND"
+#: The environment variable that forces a kernel of the native engine.
 KERNEL_ENV_VAR = "SRP_DEVICE_KERNEL"
+#: The backends, in the order auto tries them.
 BACKEND_NAMES = ("native", "gmpy2", "python")
 _AUTO_ORDER = BACKEND_NAMES
 _REMOVED = {
@@ -327,8 +330,9 @@ def _key(name: str) -> str:
 def get_backend(backend: str | Backend | None = None) -> Backend:
     """The backend to use: ``backend`` if given, else ``$SRP_DEVICE_BACKEND``, else auto.
 
-    ``backend`` may be a name from :data:`BACKEND_NAMES`, ``"native:KERNEL"``, ``"auto"``,
-    or an object that implements :class:`Backend` (used as it is).
+    ``backend`` may be a name from :data:`~srp_device.modexp.BACKEND_NAMES`,
+    ``"native:KERNEL"``, ``"auto"``, or an object that implements
+    :class:`~srp_device.modexp.Backend` (used as it is).
     """
     if backend is not None and not isinstance(backend, str):
         if isinstance(backend, _BUILTIN) or isinstance(backend, Backend):  # the first test is fast

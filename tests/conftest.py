@@ -48,5 +48,19 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("backend", _selected(metafunc.config), scope="session")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # nox's sessions test the installed package: fail at once if the source tree got imported instead.
+    if os.environ.get("SRP_DEVICE_TEST_INSTALLED"):
+        import srp_device
+
+        where = os.path.dirname(srp_device.__file__)
+        if "site-packages" not in where:
+            raise pytest.UsageError(f"srp_device was imported from {where}, not from the installed package")
+
+
 def pytest_report_header(config: pytest.Config) -> str:
-    return f"srp_device backends: {', '.join(_selected(config))}"
+    import srp_device
+
+    return f"srp_device {srp_device.__version__} from {os.path.dirname(srp_device.__file__)}; backends: " + ", ".join(
+        _selected(config)
+    )

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from datetime import datetime, timezone
 
 import pytest
 
-from srp_device import DeviceAuth, DeviceSecrets, InvalidChallengeError, SrpDeviceError, SrpServer, UserAuth, _srp
+from srp_device import (
+    DeviceAuth,
+    DeviceSecrets,
+    InvalidChallengeError,
+    SrpDeviceError,
+    SrpServer,
+    UserAuth,
+    ValidationError,
+    _srp,
+)
 
 DEVICE_KEY = "eu-west-1_2b1e46a0-7c1d-4c59-a7c6-1f0e8d9c3b2a"
 GROUP_KEY = "-Xy12AbCd"
@@ -220,3 +232,57 @@ def test_no_secret_in_repr_str_or_errors() -> None:
     with pytest.raises(InvalidChallengeError) as info:
         user.respond_to_password_verifier({"ChallengeName": "PASSWORD_VERIFIER", "Session": "s"}, now=NOW)
     assert password not in str(info.value) and "alice" not in str(info.value)
+
+
+# ---- respond_to_mfa ------------------------------------------------------------------------
+
+
+def _mfa_challenge(name: str, **params: str) -> dict[str, object]:
+    return {"ChallengeName": name, "Session": "sess-1", "ChallengeParameters": {"USERNAME": "alice-sub", **params}}
+
+
+@pytest.mark.parametrize(
+    ("name", "member"),
+    [("SMS_MFA", "SMS_MFA_CODE"), ("SOFTWARE_TOKEN_MFA", "SOFTWARE_TOKEN_MFA_CODE"), ("EMAIL_OTP", "EMAIL_OTP_CODE")],
+)
+def test_respond_to_mfa_answers_each_code_challenge(name: str, member: str) -> None:
+    user = UserAuth("us-east-1_Ab12", "client", "alice", "pw")
+    answer = user.respond_to_mfa(_mfa_challenge(name), "123456")
+    assert answer == {
+        "ClientId": "client",
+        "ChallengeName": name,
+        "Session": "sess-1",
+        "ChallengeResponses": {"USERNAME": "alice-sub", member: "123456"},
+    }
+
+
+def test_respond_to_mfa_adds_secret_hash_and_device_key() -> None:
+    device = DeviceSecrets.from_parts(
+        device_key="us-east-1_0f1e", device_group_key="-g", device_password="pw", salt=b"\x01"
+    )
+    user = UserAuth("us-east-1_Ab12", "client", "alice", "pw", client_secret="s3cret", device=device)
+    responses = user.respond_to_mfa(_mfa_challenge("SMS_MFA"), "123456")["ChallengeResponses"]
+    assert responses["DEVICE_KEY"] == "us-east-1_0f1e"
+    # SECRET_HASH = b64(HMAC-SHA256(secret, USERNAME || client_id)) with the challenge's USERNAME
+    expected = base64.b64encode(hmac.new(b"s3cret", b"alice-subclient", hashlib.sha256).digest()).decode()
+    assert responses["SECRET_HASH"] == expected
+
+
+def test_respond_to_mfa_select_type() -> None:
+    user = UserAuth("us-east-1_Ab12", "client", "alice", "pw")
+    answer = user.respond_to_mfa(_mfa_challenge("SELECT_MFA_TYPE"), "SOFTWARE_TOKEN_MFA")
+    assert answer["ChallengeResponses"] == {"USERNAME": "alice-sub", "ANSWER": "SOFTWARE_TOKEN_MFA"}
+    with pytest.raises(ValidationError, match="SELECT_MFA_TYPE"):
+        user.respond_to_mfa(_mfa_challenge("SELECT_MFA_TYPE"), "PIGEON")
+
+
+def test_respond_to_mfa_refuses_other_challenges_and_bad_codes() -> None:
+    user = UserAuth("us-east-1_Ab12", "client", "alice", "pw")
+    with pytest.raises(InvalidChallengeError, match="expected an MFA challenge, got PASSWORD_VERIFIER"):
+        user.respond_to_mfa(_mfa_challenge("PASSWORD_VERIFIER"), "1")
+    with pytest.raises(ValidationError, match="code"):
+        user.respond_to_mfa(_mfa_challenge("SMS_MFA"), "")
+    with pytest.raises(TypeError):
+        user.respond_to_mfa(_mfa_challenge("SMS_MFA"), 123456)  # type: ignore[arg-type]
+    with pytest.raises(InvalidChallengeError, match="Session"):
+        user.respond_to_mfa({"ChallengeName": "SMS_MFA", "ChallengeParameters": {}}, "1")

@@ -123,12 +123,17 @@ def test_demo_runs_the_lifecycle_and_exits_0() -> None:
         assert step in done.stdout
 
 
-def test_only_the_demo_imports_an_aws_sdk() -> None:
-    package = Path(__file__).resolve().parent.parent / "srp_device"
+def test_only_the_demo_and_the_pytest_fixture_import_an_aws_sdk() -> None:
+    """The library takes any client object; only the demo and the boto3 client fixture import boto3."""
+    import srp_device
+
+    package = Path(srp_device.__file__).resolve().parent
     importers = sorted(
-        p.name for p in package.glob("*.py") if "import boto3" in p.read_text() or "import botocore" in p.read_text()
+        str(p.relative_to(package))
+        for p in package.rglob("*.py")
+        if "import boto3" in p.read_text() or "import botocore" in p.read_text()
     )
-    assert importers == ["_demo.py"]
+    assert importers == ["_demo.py", "pytest_plugin.py"]
 
 
 def test_demo_prints_a_progress_line_for_a_slow_step() -> None:
