@@ -99,7 +99,7 @@ def _param(params: Mapping[str, Any], name: str) -> str:
 class _Ephemeral:
     """The client's a and A = g^a mod N."""
 
-    __slots__ = ("_a", "_bits", "backend", "big_a")
+    __slots__ = ("_a", "_bits", "_used", "backend", "big_a")
 
     def __init__(self, ephemeral: int | None, bits: int, backend: Backend) -> None:
         if isinstance(bits, bool) or not isinstance(bits, int):
@@ -117,6 +117,7 @@ class _Ephemeral:
                 raise ValidationError("ephemeral", "must be a positive int, not a multiple of N")
             a = ephemeral
         self._a = a
+        self._used = False
         self._bits = declared
         self.backend = backend
         self.big_a = _srp.compute_a_public(a, backend=backend, bits=declared)
@@ -124,7 +125,14 @@ class _Ephemeral:
     def signature(
         self, params: Mapping[str, Any], *, pool: str, identity: str, password: str, timestamp: str
     ) -> tuple[str, str]:
-        """(PASSWORD_CLAIM_SECRET_BLOCK, PASSWORD_CLAIM_SIGNATURE) for a verifier challenge."""
+        """(PASSWORD_CLAIM_SECRET_BLOCK, PASSWORD_CLAIM_SIGNATURE) for a verifier challenge.
+
+        An ephemeral signs once: a second sign-in on the same object would reuse ``a``.
+        """
+        if self._used:
+            raise ValidationError(
+                "ephemeral", "one UserAuth or DeviceAuth serves one sign-in: make a new one (a fresh a) for the next"
+            )
         bad = InvalidChallengeError
         big_b = parse_signed_hex(_param(params, "SRP_B"), "SRP_B", error=bad)
         salt = parse_signed_hex(_param(params, "SALT"), "SALT", error=bad)
@@ -136,6 +144,7 @@ class _Ephemeral:
         x = _srp.compute_x(salt=salt, pool=pool, identity=identity, password=password)
         s = _srp.compute_s_client(big_b=big_b, x=x, a=self._a, u=u, backend=self.backend, a_bits=self._bits)
         key = _srp.derive_key(s=s, u=u)
+        self._used = True
         return block_text, _srp.claim_signature(
             key, pool=pool, identity=identity, secret_block=block, timestamp=timestamp
         )
@@ -296,14 +305,24 @@ class UserAuth:
 
     def initiate_auth(self) -> dict[str, Any]:
         """Keyword arguments of InitiateAuth (AuthFlow USER_SRP_AUTH)."""
-        params = {"USERNAME": self._username, "SRP_A": self.srp_a}
+        return self._initiate("USER_SRP_AUTH", {"USERNAME": self._username, "SRP_A": self.srp_a})
+
+    def _initiate(self, flow: str, params: dict[str, str]) -> dict[str, Any]:
+        """InitiateAuth's keyword arguments: DEVICE_KEY with a device, SECRET_HASH with a client secret."""
         if self._device is not None:
             params["DEVICE_KEY"] = self._device.device_key
         return {
-            "AuthFlow": "USER_SRP_AUTH",
+            "AuthFlow": flow,
             "ClientId": self._client.client_id,
             "AuthParameters": self._client.with_secret_hash(params, self._username),
         }
+
+    def initiate_password_auth(self) -> dict[str, Any]:
+        """Keyword arguments of InitiateAuth with AuthFlow USER_PASSWORD_AUTH: the password itself
+        is sent (over TLS), for app clients that allow that flow. With a remembered device,
+        DEVICE_KEY is sent and the service continues with DEVICE_SRP_AUTH (answer it with
+        :meth:`device_auth`)."""
+        return self._initiate("USER_PASSWORD_AUTH", {"USERNAME": self._username, "PASSWORD": self._password})
 
     def respond_to_password_verifier(
         self, challenge: Mapping[str, Any], *, now: datetime | None = None

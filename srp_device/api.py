@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Literal, NamedTuple, TypedDict
@@ -31,6 +31,7 @@ from .exceptions import (
     ExpiredCodeError,
     ForbiddenError,
     InternalErrorError,
+    InvalidChallengeError,
     InvalidLambdaResponseError,
     InvalidParameterError,
     InvalidPasswordError,
@@ -39,10 +40,13 @@ from .exceptions import (
     OperationNotEnabledError,
     ParameterTypeError,
     PasswordResetRequiredError,
+    RefreshTokenReuseError,
     ResourceNotFoundError,
     ServiceError,
     TooManyRequestsError,
+    UnexpectedLambdaError,
     UnknownServiceError,
+    UserLambdaValidationError,
     UsernameExistsError,
     UserNotConfirmedError,
     UserNotFoundError,
@@ -51,6 +55,7 @@ from .exceptions import (
 
 __all__ = [
     "CONSTRAINTS",
+    "DEVICE_STEPS",
     "ERROR_CLASSES",
     "SIGNED_OPERATIONS",
     "AdminDeviceRequest",
@@ -60,9 +65,11 @@ __all__ = [
     "ConfirmDeviceRequest",
     "Device",
     "DeviceKeyRequest",
+    "GetTokensFromRefreshTokenRequest",
     "HttpRequest",
     "InitiateAuthRequest",
     "ListDevicesRequest",
+    "NewDeviceMetadata",
     "RespondToAuthChallengeRequest",
     "Rule",
     "UpdateDeviceStatusRequest",
@@ -70,17 +77,20 @@ __all__ = [
     "admin_get_device",
     "admin_list_devices",
     "admin_update_device_status",
+    "aiter_devices",
     "confirm_device",
     "error_from_client_error",
     "error_from_wire",
     "forget_device",
     "get_device",
+    "get_tokens_from_refresh_token",
     "http_request",
     "initiate_auth",
     "is_device_not_found",
     "is_device_password_stale",
     "iter_devices",
     "list_devices",
+    "new_device_metadata",
     "parse_confirm_device",
     "parse_device",
     "parse_get_device",
@@ -150,6 +160,12 @@ CONSTRAINTS: dict[str, dict[str, Rule]] = {
         "Username": _USERNAME,
         "DeviceKey": _DEVICE_KEY,
         "DeviceRememberedStatus": _STATUS,
+    },
+    "GetTokensFromRefreshToken": {
+        "RefreshToken": _ACCESS_TOKEN,
+        "ClientId": _CLIENT_ID,
+        "ClientSecret": Rule("string", False, 24, 64, r"[\w+]+", sensitive=True),
+        "DeviceKey": _optional(_DEVICE_KEY),
     },
     "InitiateAuth": {
         "AuthFlow": Rule(
@@ -349,6 +365,16 @@ class InitiateAuthRequest(TypedDict):
     AuthParameters: dict[str, str]
 
 
+class _GetTokensRequired(TypedDict):
+    RefreshToken: str
+    ClientId: str
+
+
+class GetTokensFromRefreshTokenRequest(_GetTokensRequired, total=False):
+    ClientSecret: str
+    DeviceKey: str
+
+
 class _RespondRequired(TypedDict):
     ClientId: str
     ChallengeName: str
@@ -481,6 +507,48 @@ def refresh_token_auth(
             raise ValidationError("username", "is needed to compute SECRET_HASH")
         params["SECRET_HASH"] = _srp.secret_hash(client_secret=client_secret, username=username, client_id=client_id)
     return initiate_auth(client_id, "REFRESH_TOKEN_AUTH", params)
+
+
+def get_tokens_from_refresh_token(
+    client_id: str,
+    refresh_token: str,
+    *,
+    device: DeviceCredentials | None = None,
+    client_secret: str | None = None,
+) -> GetTokensFromRefreshTokenRequest:
+    """GetTokensFromRefreshToken (the operation current Amplify uses to refresh). With a
+    remembered device, DeviceKey is sent: a refresh token issued to a device sign-in is
+    refused without it. ClientSecret goes as it is, when the app client has one."""
+    request: dict[str, Any] = {"RefreshToken": refresh_token, "ClientId": client_id}
+    if device is not None:
+        request["DeviceKey"] = device.device_key
+    if client_secret is not None:
+        request["ClientSecret"] = client_secret
+    return _build("GetTokensFromRefreshToken", **request)  # type: ignore[no-any-return]
+
+
+class NewDeviceMetadata(NamedTuple):
+    """The device identity an authentication result carries when the pool tracks a new device."""
+
+    device_key: str
+    device_group_key: str
+
+
+def new_device_metadata(response: Mapping[str, Any]) -> NewDeviceMetadata | None:
+    """NewDeviceMetadata from any authentication answer (InitiateAuth, RespondToAuthChallenge,
+    a refresh, GetTokensFromRefreshToken), or None when the pool issued no new device."""
+    if not isinstance(response, Mapping):
+        raise TypeError(f"response must be the response dict, not {type(response).__name__}")
+    result = response.get("AuthenticationResult", response)
+    metadata = result.get("NewDeviceMetadata") if isinstance(result, Mapping) else None
+    if not metadata:
+        return None
+    if not isinstance(metadata, Mapping):
+        raise InvalidChallengeError("NewDeviceMetadata", "must be an object")
+    key, group = metadata.get("DeviceKey"), metadata.get("DeviceGroupKey")
+    if not isinstance(key, str) or not key or not isinstance(group, str) or not group:
+        raise InvalidChallengeError("NewDeviceMetadata", "needs DeviceKey and DeviceGroupKey strings")
+    return NewDeviceMetadata(key, group)
 
 
 # ---- raw HTTP -------------------------------------------------------------------------------------
@@ -620,23 +688,45 @@ def parse_list_devices(response: Mapping[str, Any]) -> tuple[list[Device], str |
     return [parse_device(d) for d in devices], token or None
 
 
+def _next_page(page: dict[str, Any], token: str | None, seen: set[str]) -> bool:
+    """Point ``page`` at the next page; False when there is none. A repeated token is refused, not looped on."""
+    if token is None:
+        return False
+    if token in seen:
+        raise ValidationError("PaginationToken", "the service repeated a pagination token")
+    seen.add(token)
+    page["PaginationToken"] = token
+    return True
+
+
+async def aiter_devices(
+    call: Callable[..., Awaitable[Mapping[str, Any]]], request: Mapping[str, Any]
+) -> AsyncIterator[Device]:
+    """:func:`iter_devices` for an awaitable client (aiobotocore):
+    ``async for d in aiter_devices(client.list_devices, list_devices(token))``."""
+    page: dict[str, Any] = dict(request)
+    seen: set[str] = set()
+    while True:
+        devices, token = parse_list_devices(await call(**page))
+        for device in devices:
+            yield device
+        if not _next_page(page, token, seen):
+            return
+
+
 def iter_devices(call: Callable[..., Mapping[str, Any]], request: Mapping[str, Any]) -> Iterator[Device]:
     """Every device, following PaginationToken: ``iter_devices(client.list_devices, list_devices(token))``.
 
     Works the same with ``client.admin_list_devices`` and ``admin_list_devices(...)``. A
     token that repeats is refused rather than looped on.
     """
-    page = dict(request)
+    page: dict[str, Any] = dict(request)
     seen: set[str] = set()
     while True:
         devices, token = parse_list_devices(call(**page))
         yield from devices
-        if token is None:
+        if not _next_page(page, token, seen):
             return
-        if token in seen:
-            raise ValidationError("PaginationToken", "the service repeated a pagination token")
-        seen.add(token)
-        page["PaginationToken"] = token
 
 
 # ---- errors ------------------------------------------------------------------------------------------
@@ -661,6 +751,9 @@ ERROR_CLASSES: dict[str, type[ServiceError]] = {
         OperationNotEnabledError,
         CodeMismatchError,
         ExpiredCodeError,
+        UnexpectedLambdaError,
+        UserLambdaValidationError,
+        RefreshTokenReuseError,
     )
 }
 
@@ -721,9 +814,19 @@ def is_device_not_found(error: BaseException) -> bool:
     return isinstance(err, ResourceNotFoundError) and "device" in err.message.lower()
 
 
-def is_device_password_stale(error: BaseException, *, challenge_name: str) -> bool:
+#: The challenges that prove the device password.
+DEVICE_STEPS = ("DEVICE_SRP_AUTH", "DEVICE_PASSWORD_VERIFIER")
+
+
+def is_device_password_stale(error: BaseException, *, challenge_name: str | None = None) -> bool:
     """True when NotAuthorized answered a device step (DEVICE_SRP_AUTH/DEVICE_PASSWORD_VERIFIER):
     the stored device password no longer matches the service's verifier. Forget the
-    stored device; the next sign-in goes through MFA and confirms a new one."""
+    stored device; the next sign-in goes through MFA and confirms a new one.
+
+    The step is read from the error itself (``error.step``, which the sign-in flows set);
+    ``challenge_name`` names it for an error that comes from elsewhere. NotAuthorized on
+    PASSWORD_VERIFIER is the user's password, never the device's: keep the device.
+    """
     err = _as_service_error(error)
-    return isinstance(err, NotAuthorizedError) and challenge_name in ("DEVICE_SRP_AUTH", "DEVICE_PASSWORD_VERIFIER")
+    step = challenge_name if challenge_name is not None else getattr(err, "step", None)
+    return isinstance(err, NotAuthorizedError) and step in DEVICE_STEPS

@@ -16,20 +16,36 @@ from .exceptions import SrpDeviceError
 __all__ = ["main"]
 
 
-def _write_private(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` readable by the owner only (0600), replacing it atomically."""
+class _UsageError(Exception):
+    """A refusal the CLI explains in one line (exit status 2)."""
+
+
+def _write_private(path: str, text: str, *, force: bool) -> None:
+    """Write ``text`` to ``path`` readable by the owner only (0600), replacing it atomically.
+
+    An existing file is kept unless ``force``: it may hold another device's password.
+    Errors name ``path`` as the user wrote it, never the temporary file beside it.
+    """
+    if os.path.lexists(path) and not force:
+        raise _UsageError(f"{path} exists (a device record there would be lost); pass --force to replace it")
     directory = os.path.dirname(os.path.abspath(path))
     tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    problem = None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    except OSError as exc:
+        problem = exc.strerror or type(exc).__name__
+    if problem is not None:
+        raise _UsageError(f"cannot write {path}: {problem}")
 
 
 def _new_device(args: argparse.Namespace) -> int:
@@ -44,7 +60,7 @@ def _new_device(args: argparse.Namespace) -> int:
         if args.device_name:
             request["DeviceName"] = args.device_name
     if args.out:
-        _write_private(args.out, secrets.to_json_including_password() + "\n")
+        _write_private(args.out, secrets.to_json_including_password() + "\n", force=args.force)
     output: dict[str, Any] = {"ConfirmDevice": request}
     if args.out:
         output["device_record"] = os.path.abspath(args.out)
@@ -151,38 +167,81 @@ def _join_dash_values(argv: list[str]) -> list[str]:
     return out
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="srp-device", description="Amazon Cognito remembered devices (device SRP).")
-    parser.add_argument(
-        "--backend", default=None, help="modexp backend: native (or native:KERNEL), gmpy2, python; default auto"
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
+def _parser() -> argparse.ArgumentParser:
+    from . import __version__
 
-    nd = sub.add_parser("new-device", help="make a device's secrets and print its ConfirmDevice request")
+    # --backend is accepted before or after the subcommand: one parent parser serves both
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--backend",
+        default=argparse.SUPPRESS,
+        help="modexp backend: native (or native:KERNEL), gmpy2, python; default auto",
+    )
+    parser = argparse.ArgumentParser(
+        prog="srp-device", description="Amazon Cognito remembered devices (device SRP).", parents=[common]
+    )
+    parser.add_argument("--version", action="version", version=f"srp-device {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, summary: str, description: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=summary, description=description, parents=[common])
+
+    nd = command(
+        "new-device",
+        "make a device's secrets and print its ConfirmDevice request",
+        "Make a new device password, salt and verifier for a DeviceKey and DeviceGroupKey from"
+        " NewDeviceMetadata, and print the ConfirmDevice request. --out keeps the record (with the"
+        " device password) in a file readable by you only; without it the password is not kept.",
+    )
     nd.add_argument("--device-key", required=True)
     nd.add_argument("--device-group-key", required=True)
     nd.add_argument("--device-name")
     nd.add_argument("--access-token", help="include it, to print the complete ConfirmDevice request")
     nd.add_argument("--out", help="write the device record (with its password) to this file, mode 0600")
+    nd.add_argument("--force", action="store_true", help="replace the --out file if it exists")
     nd.add_argument("--show-password", action="store_true", help="also print the device password")
     nd.set_defaults(run=_new_device)
 
-    em = sub.add_parser("emulator", help="serve a local Cognito user pool with real device SRP")
+    em = command(
+        "emulator",
+        "serve a local Cognito user pool with real device SRP",
+        "Serve a local Cognito user pool on loopback, with real user and device SRP, until Ctrl-C;"
+        " print its endpoint, pool id and client id as JSON first.",
+    )
     em.add_argument("--port", type=int, default=9229)
     em.add_argument("--db", default=":memory:", help="SQLite file that keeps state across restarts")
     em.add_argument("--config", help="JSON: users, user_pool_id, client_id, client_secret, device_tracking")
     em.set_defaults(run=_emulator)
 
-    info = sub.add_parser("info", help="which backend and kernel are in use, constant time or not, and versions")
+    info = command(
+        "info",
+        "which backend and kernel are in use, constant time or not, and versions",
+        "Print the modexp backend in use, the native engine's kernel, whether it runs in constant time,"
+        " the CPU features the dispatch read, and the versions of srp-device, Python and its libraries.",
+    )
     info.add_argument("--json", action="store_true", help="print it as JSON")
     info.set_defaults(run=_info)
 
-    demo = sub.add_parser("demo", help="the remembered-device lifecycle on the embedded emulator, with boto3")
+    demo = command(
+        "demo",
+        "the remembered-device lifecycle on the embedded emulator, with boto3",
+        "Run a remembered device's whole life on an embedded local Cognito with boto3: sign in with"
+        " MFA, confirm and remember the device, sign in with it (no MFA), list it, forget it; print"
+        " each step with its time, and exit 0 when every step went as expected.",
+    )
     demo.set_defaults(run=_demo)
+    return parser
 
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
     args = parser.parse_args(_join_dash_values(list(sys.argv[1:] if argv is None else argv)))
+    args.backend = getattr(args, "backend", None)
     try:
+        from .modexp import get_backend
+
+        get_backend(args.backend)  # an unusable backend stops here, in one line
         return int(args.run(args))
-    except (SrpDeviceError, OSError) as exc:
+    except (SrpDeviceError, OSError, _UsageError) as exc:
         print(f"srp-device: error: {exc}", file=sys.stderr)
         return 2

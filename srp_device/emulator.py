@@ -392,6 +392,8 @@ class _Pool:
         flow = req.get("AuthFlow")
         if flow == "REFRESH_TOKEN_AUTH" or flow == "REFRESH_TOKEN":
             return self._refresh(params)
+        if flow == "USER_PASSWORD_AUTH":
+            return self._password_auth(params)
         if flow != "USER_SRP_AUTH":
             raise _fail(InvalidParameterError, f"Auth flow {flow} is not enabled for this local pool")
         user = self.user(params.get("USERNAME"))
@@ -453,9 +455,25 @@ class _Pool:
         self.check_secret_hash(params.get("SECRET_HASH"), params["USERNAME"])
         return handlers[str(name)](user, params, state)
 
+    def _password_auth(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """USER_PASSWORD_AUTH: the password itself, checked against the stored verifier."""
+        user = self.user(params.get("USERNAME"))
+        self.check_secret_hash(params.get("SECRET_HASH"), str(params.get("USERNAME")))
+        password = params.get("PASSWORD")
+        if not isinstance(password, str) or not password:
+            raise _fail(InvalidParameterError, "Missing required parameter PASSWORD")
+        salt = int.from_bytes(user["salt"], "big")
+        x = _srp.compute_x(salt=salt, pool=self.config.pool_name, identity=user["sub"], password=password)
+        if not _srp.bytes_eq(pad(_srp.compute_verifier(x, backend=self.backend)), bytes(user["verifier"])):
+            raise _fail(NotAuthorizedError, _INCORRECT)
+        return self._after_password(user, params.get("DEVICE_KEY"))
+
     def _password_verifier(self, user: sqlite3.Row, params: Mapping[str, Any], state: dict[str, Any]) -> dict[str, Any]:
         self.verify_claim(self.config.pool_name, user["sub"], user["salt"], user["verifier"], state, params)
-        device_key = params.get("DEVICE_KEY")
+        return self._after_password(user, params.get("DEVICE_KEY"))
+
+    def _after_password(self, user: sqlite3.Row, device_key: Any) -> dict[str, Any]:
+        """The user proved the password: the device challenges, MFA, or the tokens."""
         if device_key is not None:
             device = self.device(device_key, user["username"])  # "Device does not exist." when forgotten
             if device["confirmed"] and device["remembered"]:

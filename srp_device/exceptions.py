@@ -26,11 +26,14 @@ __all__ = [
     "OperationNotEnabledError",
     "ParameterTypeError",
     "PasswordResetRequiredError",
+    "RefreshTokenReuseError",
     "ResourceNotFoundError",
     "ServiceError",
     "SrpDeviceError",
     "TooManyRequestsError",
+    "UnexpectedLambdaError",
     "UnknownServiceError",
+    "UserLambdaValidationError",
     "UserNotConfirmedError",
     "UserNotFoundError",
     "UsernameExistsError",
@@ -76,16 +79,22 @@ class ServiceError(SrpDeviceError):
     """An error answered by Cognito (or the local emulator), typed by its ``__type``.
 
     ``code`` is the service's short error name (``NotAuthorizedException``), ``message``
-    the service's own text, ``status`` the HTTP status when known.
+    the service's own text, ``status`` the HTTP status when known. ``step`` says where it
+    happened when the sign-in flows raise it: the challenge being answered
+    (``"PASSWORD_VERIFIER"``, ``"DEVICE_SRP_AUTH"``, ``"DEVICE_PASSWORD_VERIFIER"``,
+    ``"SMS_MFA"``, ...) or the operation (``"InitiateAuth"``, ``"ConfirmDevice"``, ...).
     """
 
     code: str = "ServiceException"
 
-    def __init__(self, message: str = "", *, code: str | None = None, status: int | None = None):
+    def __init__(
+        self, message: str = "", *, code: str | None = None, status: int | None = None, step: str | None = None
+    ):
         self.message = message
         if code is not None:
             self.code = code
         self.status = status
+        self.step = step
         super().__init__(f"{self.code}: {message}" if message else self.code)
 
 
@@ -107,6 +116,20 @@ class InvalidPasswordError(ServiceError):
 
 class InvalidLambdaResponseError(ServiceError):
     code = "InvalidLambdaResponseException"
+
+
+class UnexpectedLambdaError(ServiceError):
+    code = "UnexpectedLambdaException"
+
+
+class UserLambdaValidationError(ServiceError):
+    code = "UserLambdaValidationException"
+
+
+class RefreshTokenReuseError(ServiceError):
+    """A rotated refresh token was used again (refresh-token rotation is on for the app client)."""
+
+    code = "RefreshTokenReuseException"
 
 
 class UsernameExistsError(ServiceError):

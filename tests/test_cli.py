@@ -168,3 +168,57 @@ def test_info_names_the_backend_kernel_and_timing(capsys: pytest.CaptureFixture[
 def test_info_runs_as_a_module() -> None:
     proc = subprocess.run([sys.executable, "-m", "srp_device", "info"], capture_output=True, text=True, check=True)
     assert "constant time" in proc.stdout and "kernel" in proc.stdout
+
+
+# ---- the command line as a new user meets it --------------------------------------------------------
+
+
+def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "srp_device", *args], capture_output=True, text=True, timeout=120, cwd=cwd
+    )
+
+
+def test_version() -> None:
+    import srp_device
+
+    proc = _cli("--version")
+    assert proc.returncode == 0 and proc.stdout.strip() == f"srp-device {srp_device.__version__}"
+
+
+def test_global_options_work_after_the_subcommand_too() -> None:
+    before, after = _cli("--backend", "python", "info"), _cli("info", "--backend", "python")
+    assert before.returncode == after.returncode == 0
+    assert "backend:        python" in after.stdout and before.stdout == after.stdout
+
+
+def test_an_unusable_backend_stops_the_demo_in_one_line() -> None:
+    proc = _cli("demo", "--backend", "no-such-backend")
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "srp-device: error: unknown backend 'no-such-backend'; choose one of native, gmpy2, python or 'auto'"
+    ]
+    assert "KeyError" not in proc.stdout + proc.stderr
+
+
+def test_new_device_out_keeps_an_existing_record_unless_forced(tmp_path: Path) -> None:
+    args = ("new-device", "--device-key", "us-east-1_ab", "--device-group-key", "-g", "--out", "device.json")
+    assert _cli(*args, cwd=tmp_path).returncode == 0
+    first = (tmp_path / "device.json").read_text()
+    refused = _cli(*args, cwd=tmp_path)
+    assert refused.returncode == 2 and "device.json exists" in refused.stderr and "--force" in refused.stderr
+    assert (tmp_path / "device.json").read_text() == first  # the first device's password is not lost
+    forced = _cli(*args, "--force", cwd=tmp_path)
+    assert forced.returncode == 0 and (tmp_path / "device.json").read_text() != first
+    assert stat.S_IMODE(os.stat(tmp_path / "device.json").st_mode) == 0o600
+    missing = _cli(*args[:-1], "no/such/dir/device.json", cwd=tmp_path)
+    assert missing.returncode == 2
+    assert "cannot write no/such/dir/device.json" in missing.stderr and ".tmp" not in missing.stderr
+
+
+@pytest.mark.parametrize("command", ["new-device", "emulator", "info", "demo"])
+def test_every_subcommand_help_says_what_it_does(command: str) -> None:
+    proc = _cli(command, "--help")
+    assert proc.returncode == 0
+    description = proc.stdout.split("\n\n")[1]
+    assert len(description.split()) >= 12, description

@@ -116,8 +116,11 @@ def test_wrong_device_password_fails_as_the_service_fails(cognito: LocalCognito)
     wrong = DeviceSecrets.from_parts(
         device_key=device.device_key, device_group_key=device.device_group_key, device_password="not-it", salt=b"1"
     )
-    with pytest.raises(NotAuthorizedError, match="Incorrect username or password") as info:
-        _sign_in(client, cognito, device=wrong)
+    auth, challenge = _to_device_verifier(client, cognito, wrong)
+    with pytest.raises(ClientError) as info:
+        client.respond_to_auth_challenge(**auth.respond_to_device_password_verifier(challenge))
+    assert _code(info) == "NotAuthorizedException"
+    assert "Incorrect username or password" in str(info.value)
     assert api.is_device_password_stale(info.value, challenge_name="DEVICE_PASSWORD_VERIFIER")
 
 
