@@ -23,7 +23,7 @@ nox.options.sessions = ["dist", "tests", "examples", "docs"]
 nox.options.error_on_missing_interpreters = True
 
 
-def _run_suite_installed(session: nox.Session) -> None:
+def _run_suite_installed(session: nox.Session, *pytest_args: str) -> None:
     """The test suite against the installed package, from a copy of tests/ outside the source tree."""
     with tempfile.TemporaryDirectory(prefix="srp-device-tests-") as tmp:
         work = Path(tmp)
@@ -35,7 +35,7 @@ def _run_suite_installed(session: nox.Session) -> None:
             shutil.copy(ROOT / name, work / name)
         session.chdir(work)
         session.run(
-            "python", "-m", "pytest", "-q", "-p", "no:cacheprovider",
+            "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *pytest_args,
             env={"SRP_DEVICE_TEST_INSTALLED": "1", "HYPOTHESIS_PROFILE": "ci"},
         )
         session.chdir(ROOT)
@@ -43,10 +43,15 @@ def _run_suite_installed(session: nox.Session) -> None:
 
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
-    """The suite on one CPython, against srp-device built and installed from this tree."""
+    """The suite on one CPython, against srp-device built and installed from this tree.
+
+    The engine's C code is the same on every CPython, so here the backend-parametrised
+    tests run on its default kernel (pass ``-- --backend ...`` to choose); ``dist`` runs
+    the full matrix of kernels and backends on the installed wheel.
+    """
     session.install(f"{ROOT}[test,gmpy2]", env={"SRP_DEVICE_REQUIRE_NATIVE": "1"})
     session.run("srp-device", "info")
-    _run_suite_installed(session)
+    _run_suite_installed(session, *(session.posargs or ["--backend", "native"]))
 
 
 @nox.session(python="3.11")

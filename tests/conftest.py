@@ -34,13 +34,21 @@ def every_backend() -> list[str]:
 
 def _selected(config: pytest.Config) -> list[str]:
     found = every_backend()
-    wanted = config.getoption("--backend")
+    # "native" alone means the native engine's default kernel on this machine
+    wanted = [f"native:{available_kernels()[0]}" if w == "native" and available_kernels() else w
+              for w in config.getoption("--backend")]
     if wanted:
         missing = [w for w in wanted if w not in found]
         if missing:
             raise pytest.UsageError(f"backend(s) not available here: {missing}; available: {found}")
         return wanted
     return found
+
+
+@pytest.fixture(scope="session")
+def selected_backends(request: pytest.FixtureRequest) -> list[str]:
+    """The backends this run tests (all, or those --backend names)."""
+    return _selected(request.config)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

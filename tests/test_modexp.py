@@ -56,8 +56,8 @@ def test_declared_lengths_equal_pow(backend: str, bits: int) -> None:
 
 
 @given(base=st.integers(min_value=0, max_value=2 * N), e=st.integers(min_value=0, max_value=2**1400))
-def test_every_backend_equals_pow(base: int, e: int) -> None:
-    for name in every_backend():
+def test_every_backend_equals_pow(selected_backends: list[str], base: int, e: int) -> None:
+    for name in selected_backends:
         be = modexp.get_backend(name)
         assert be.powb(base, e) == pow(base, e, N), name
         assert be.powg(e) == pow(2, e, N), name
