@@ -75,46 +75,115 @@ def _new_device(args: argparse.Namespace) -> int:
     return 0
 
 
+_DEFAULT_USER = ("alice", "Passw0rd!")
+# --config keys: the JSON type each takes (users is checked on its own)
+_CONFIG_KEYS: dict[str, type | tuple[type, ...]] = {
+    "users": dict,
+    "user_pool_id": str,
+    "client_id": str,
+    "client_secret": str,
+    "device_tracking": str,
+    "challenge_required_on_new_device": bool,
+    "user_id_for_srp": str,
+    "explicit_auth_flows": list,
+    "issuer": str,
+    "mfa_attempts": int,
+}
+_USER_KEYS: dict[str, type] = {"password": str, "mfa": bool, "phone": str}
+
+
+def _load_config(path: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(users, PoolConfig settings) from a --config file, every key and type checked."""
+    from .emulator import UserSpec
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            conf = json.load(f)
+    except OSError as exc:
+        raise _UsageError(f"--config {path}: {exc.strerror}") from None
+    except ValueError:
+        raise _UsageError(f"--config {path}: not JSON") from None
+    if not isinstance(conf, dict):
+        raise _UsageError(f"--config {path}: must be a JSON object")
+    for key, value in conf.items():
+        if key not in _CONFIG_KEYS:
+            raise _UsageError(f"--config {path}: unknown key {key!r} (known: {', '.join(_CONFIG_KEYS)})")
+        wanted = _CONFIG_KEYS[key]
+        if not isinstance(value, wanted) or (isinstance(value, bool) and wanted is int):
+            raise _UsageError(f"--config {path}: {key} must be a JSON {_json_type(wanted)}")
+    users: dict[str, Any] = {}
+    for name, spec in conf.get("users", {}).items():
+        if isinstance(spec, str):
+            users[name] = spec
+            continue
+        if not isinstance(spec, dict) or not isinstance(spec.get("password"), str):
+            raise _UsageError(f"--config {path}: users.{name} must be a password or an object with a password")
+        for key, value in spec.items():
+            if key not in _USER_KEYS or not isinstance(value, _USER_KEYS[key]):
+                raise _UsageError(f"--config {path}: users.{name}.{key} is not a known key of the right type")
+        users[name] = UserSpec(**spec)
+    settings = {k: v for k, v in conf.items() if k != "users"}
+    if "explicit_auth_flows" in settings:
+        settings["explicit_auth_flows"] = tuple(settings["explicit_auth_flows"])
+    return users, settings
+
+
+def _json_type(wanted: type | tuple[type, ...]) -> str:
+    names: dict[object, str] = {dict: "object", str: "string", bool: "boolean", list: "array", int: "integer"}
+    return names.get(wanted, "value")
+
+
 def _emulator(args: argparse.Namespace) -> int:
     from .emulator import LocalCognito, PoolConfig, UserSpec
 
-    users: dict[str, str | UserSpec] = {"alice": UserSpec(password="Passw0rd!")}
+    name, password = _DEFAULT_USER
+    users: dict[str, Any] = {name: UserSpec(password=password)}
     settings: dict[str, Any] = {}
     if args.config:
-        with open(args.config, encoding="utf-8") as f:
-            conf = json.load(f)
-        users = {
-            name: UserSpec(**spec) if isinstance(spec, dict) else str(spec)
-            for name, spec in conf.get("users", {}).items()
-        }
-        for key in (
-            "user_pool_id",
-            "client_id",
-            "client_secret",
-            "device_tracking",
-            "challenge_required_on_new_device",
-        ):
-            if key in conf:
-                settings[key] = conf[key]
-    cognito = LocalCognito(users, config=PoolConfig(**settings), db=args.db, port=args.port, backend=args.backend)
-    print(
-        json.dumps(
-            {
-                "endpoint_url": cognito.endpoint_url,
-                "user_pool_id": cognito.user_pool_id,
-                "client_id": cognito.client_id,
-                "users": sorted(users),
-                "db": args.db,
-            },
-            indent=2,
-        ),
-        flush=True,
-    )
-    print("serving; Ctrl-C stops", file=sys.stderr, flush=True)
+        users, settings = _load_config(args.config)
     try:
-        cognito.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        config = PoolConfig(**settings)
+    except SrpDeviceError as exc:
+        raise _UsageError(f"--config {args.config}: {exc}") from None
+    codes = open(args.codes, "a", encoding="utf-8", buffering=1) if args.codes else None
+    try:
+        cognito = LocalCognito(users, config=config, db=args.db, host=args.host, port=args.port, backend=args.backend)
+
+        def sent(username: str, code: str) -> None:
+            line = json.dumps({"username": username, "code": code})
+            print(f"code: {line}", file=sys.stderr, flush=True)
+            if codes is not None:
+                codes.write(line + "\n")
+
+        cognito.on_code(sent)
+        shown = {
+            n: {"password": s if isinstance(s, str) else s.password, "mfa": isinstance(s, str) or s.mfa}
+            for n, s in users.items()
+        }
+        print(
+            json.dumps(
+                {
+                    "endpoint_url": cognito.endpoint_url,
+                    "user_pool_id": cognito.user_pool_id,
+                    "client_id": cognito.client_id,
+                    "region": config.region,
+                    "users": shown,
+                    "jwks_url": cognito.jwks_url,
+                    "outbox_url": f"{cognito.endpoint_url}/_local/outbox?username=NAME",
+                    "db": args.db,
+                },
+                indent=2,
+            ),
+            flush=True,
+        )
+        print("serving; MFA codes are printed here as they are sent; Ctrl-C stops", file=sys.stderr, flush=True)
+        try:
+            cognito.serve_forever()
+        except KeyboardInterrupt:
+            pass
+    finally:
+        if codes is not None:
+            codes.close()
     return 0
 
 
@@ -206,11 +275,18 @@ def _parser() -> argparse.ArgumentParser:
         "emulator",
         "serve a local Cognito user pool with real device SRP",
         "Serve a local Cognito user pool on loopback, with real user and device SRP, until Ctrl-C;"
-        " print its endpoint, pool id and client id as JSON first.",
+        " print its endpoint, pool id, client id and users (with their passwords) as JSON first, and"
+        " every MFA code sent on stderr (and to --codes FILE). The default user is alice / Passw0rd!.",
     )
+    em.add_argument("--host", default="127.0.0.1", help="127.0.0.1 (default), localhost or ::1")
     em.add_argument("--port", type=int, default=9229)
+    em.add_argument("--codes", help="also append every MFA code sent to this file (one JSON line each)")
     em.add_argument("--db", default=":memory:", help="SQLite file that keeps state across restarts")
-    em.add_argument("--config", help="JSON: users, user_pool_id, client_id, client_secret, device_tracking")
+    em.add_argument(
+        "--config",
+        help="JSON: users, user_pool_id, client_id, client_secret, device_tracking, challenge_required_on_new_device,"
+        " user_id_for_srp, explicit_auth_flows, issuer, mfa_attempts",
+    )
     em.set_defaults(run=_emulator)
 
     info = command(
