@@ -29,6 +29,9 @@ def _run_suite_installed(session: nox.Session, *pytest_args: str) -> None:
         work = Path(tmp)
         for name in ("tests", "vectors"):
             shutil.copytree(ROOT / name, work / name, ignore=shutil.ignore_patterns("node_modules", "__pycache__"))
+        node_modules = ROOT / "tests" / "interop_js" / "node_modules"
+        if node_modules.is_dir():  # the JS clients the interop tests drive (installed by npm ci)
+            (work / "tests" / "interop_js" / "node_modules").symlink_to(node_modules, target_is_directory=True)
         # The C sources only, for the ctgrind and build-variant tests (no package here to import).
         shutil.copytree(ROOT / "srp_device" / "_engine", work / "srp_device" / "_engine")
         for name in ("pyproject.toml", "README.md"):
