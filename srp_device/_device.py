@@ -163,10 +163,15 @@ class DeviceSecrets:
         """Read back what :meth:`to_json_including_password` wrote (the verifier is recomputed)."""
         if not isinstance(text, (str, bytes)):
             raise TypeError(f"text must be str or bytes, not {type(text).__name__}")
+        # Raised outside the except block: the decoder's error holds the whole record (the
+        # device password) and must not ride along as __context__.
+        record: Any = None
         try:
-            record: Any = json.loads(text)
-        except ValueError:
-            raise ValidationError("record", "is not JSON") from None
+            record = json.loads(text)
+        except (ValueError, RecursionError):
+            pass
+        if record is None:
+            raise ValidationError("record", "is not JSON (or nests too deeply)")
         if not isinstance(record, dict):
             raise ValidationError("record", "must be a JSON object")
         if record.get("version") != STORAGE_VERSION:

@@ -24,6 +24,7 @@ __all__ = [
     "pad_hex",
     "parse_cognito_timestamp",
     "parse_signed_hex",
+    "utf8",
     "within_skew",
 ]
 
@@ -155,3 +156,16 @@ def parse_cognito_timestamp(text: object, field: str = "TIMESTAMP") -> datetime:
 def within_skew(stamp: datetime, now: datetime, skew: timedelta) -> bool:
     """abs(stamp - now) <= skew."""
     return abs(stamp - now) <= skew
+
+
+def utf8(text: str, field: str) -> bytes:
+    """UTF-8 bytes of ``text``; a lone surrogate is a ValidationError naming ``field``.
+
+    The error is raised outside the ``except`` block: UnicodeEncodeError carries the whole
+    string (a password, say) and must not ride along as ``__context__``.
+    """
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        pass
+    raise ValidationError(field, "must be valid Unicode text (it holds a lone surrogate)")

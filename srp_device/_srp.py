@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac as _stdlib_hmac
 
-from ._encoding import b64, pad
+from ._encoding import b64, pad, utf8
 from .exceptions import InvalidChallengeError, ValidationError
 from .modexp import Backend, N, exponent_bits
 
@@ -62,7 +62,9 @@ K = compute_k()
 
 def identity_hash(*, pool: str, identity: str, password: str) -> bytes:
     """H(UTF8(P || I || ":" || pw))."""
-    return _h(f"{pool}{identity}:{password}".encode())
+    # UTF-8 of a concatenation is the concatenation of the UTF-8s: each part is encoded on
+    # its own, so that a malformed one is named (and a password never shown).
+    return _h(utf8(pool, "pool"), utf8(identity, "identity"), b":", utf8(password, "password"))
 
 
 def compute_x(*, salt: int, pool: str, identity: str, password: str) -> int:
@@ -137,12 +139,16 @@ def _hmac_sha256(key: bytes, *parts: bytes) -> bytes:
 
 def claim_signature(key: bytes, *, pool: str, identity: str, secret_block: bytes, timestamp: str) -> str:
     """b64(HMAC-SHA256(key, UTF8(P) || UTF8(I) || SECRET_BLOCK || UTF8(TIMESTAMP)))."""
-    return b64(_hmac_sha256(key, pool.encode(), identity.encode(), secret_block, timestamp.encode()))
+    return b64(
+        _hmac_sha256(key, utf8(pool, "pool"), utf8(identity, "identity"), secret_block, utf8(timestamp, "TIMESTAMP"))
+    )
 
 
 def secret_hash(*, client_secret: str, username: str, client_id: str) -> str:
     """SECRET_HASH = b64(HMAC-SHA256(UTF8(client_secret), UTF8(USERNAME || client_id)))."""
-    return b64(_hmac_sha256(client_secret.encode(), username.encode(), client_id.encode()))
+    return b64(
+        _hmac_sha256(utf8(client_secret, "client_secret"), utf8(username, "username"), utf8(client_id, "client_id"))
+    )
 
 
 def bytes_eq(a: bytes, b: bytes) -> bool:

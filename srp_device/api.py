@@ -645,7 +645,14 @@ def _date(value: object, member: str) -> datetime | None:
     if isinstance(value, datetime):  # boto3 parses timestamps already
         return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
     if isinstance(value, (int, float)) and not isinstance(value, bool):  # the wire: epoch seconds
-        return datetime.fromtimestamp(value, timezone.utc)
+        parsed = None
+        try:
+            parsed = datetime.fromtimestamp(value, timezone.utc)
+        except (OverflowError, OSError, ValueError):  # NaN, infinities, years past 9999
+            pass
+        if parsed is not None:
+            return parsed
+        raise ValidationError(member, "is not a timestamp a date can hold")
     raise ValidationError(member, "must be a timestamp")
 
 
@@ -685,6 +692,8 @@ def parse_list_devices(response: Mapping[str, Any]) -> tuple[list[Device], str |
     token = response.get("PaginationToken")
     if token is not None and not isinstance(token, str):
         raise ValidationError("PaginationToken", "must be a string")
+    if not all(isinstance(d, Mapping) for d in devices):
+        raise ValidationError("Devices", "must be a list of device records")
     return [parse_device(d) for d in devices], token or None
 
 

@@ -24,7 +24,7 @@ from . import api
 from ._auth import MFA_CHALLENGES, DeviceAuth, DeviceCredentials, UserAuth
 from ._device import DeviceSecrets
 from ._storage import DeviceStore
-from .exceptions import ServiceError, ValidationError
+from .exceptions import InvalidChallengeError, ServiceError, ValidationError
 from .modexp import Backend
 
 __all__ = ["CodeCallback", "SignInResult", "sign_in", "sign_in_async"]
@@ -251,6 +251,19 @@ async def sign_in_async(
     return await _run_async(client, _recovering(**{k: v for k, v in locals().items() if k != "client"}))
 
 
+def _answer(response: object) -> Mapping[str, Any]:
+    """A service answer, checked for the shape the steps read: bad data is a typed error, never a KeyError."""
+    if not isinstance(response, Mapping):
+        raise InvalidChallengeError("response", "is not an object")
+    if "AuthenticationResult" in response:
+        tokens = response["AuthenticationResult"]
+        if not isinstance(tokens, Mapping) or not isinstance(tokens.get("AccessToken"), str):
+            raise InvalidChallengeError("AuthenticationResult", "must be an object with an AccessToken")
+    elif not isinstance(response.get("ChallengeName"), str):
+        raise InvalidChallengeError("ChallengeName", "the answer has neither tokens nor a challenge")
+    return response
+
+
 def _sign_in_steps(plan: _Plan, device: DeviceCredentials | None, *, forgot: bool) -> _Steps:
     def clock() -> datetime | None:
         return plan.now() if plan.now is not None else None
@@ -265,9 +278,9 @@ def _sign_in_steps(plan: _Plan, device: DeviceCredentials | None, *, forgot: boo
         backend=plan.backend,
     )
     if plan.auth_flow == "USER_PASSWORD_AUTH":
-        response = yield "initiate_auth", user.initiate_password_auth()
+        response = _answer((yield "initiate_auth", user.initiate_password_auth()))
     else:
-        response = yield "initiate_auth", user.initiate_auth()
+        response = _answer((yield "initiate_auth", user.initiate_auth()))
     steps: list[str] = []
     mfa_asked = False
     device_auth: DeviceAuth | None = None
@@ -293,7 +306,7 @@ def _sign_in_steps(plan: _Plan, device: DeviceCredentials | None, *, forgot: boo
             request = user.respond_to_mfa(response, code)
         else:
             raise ValidationError("ChallengeName", f"{name} is not a challenge this flow answers")
-        response = yield "respond_to_auth_challenge", request
+        response = _answer((yield "respond_to_auth_challenge", request))
 
     tokens = response["AuthenticationResult"]
     metadata = api.new_device_metadata(response)
@@ -304,6 +317,8 @@ def _sign_in_steps(plan: _Plan, device: DeviceCredentials | None, *, forgot: boo
     )
     access = tokens["AccessToken"]
     confirmed = yield "confirm_device", dict(api.confirm_device(access, secrets, plan.device_name))
+    if not isinstance(confirmed, Mapping):
+        raise InvalidChallengeError("ConfirmDevice", "the answer is not an object")
     outcome = api.parse_confirm_device(confirmed)
     remembered = not outcome.user_confirmation_necessary
     if outcome.user_confirmation_necessary and plan.remember:

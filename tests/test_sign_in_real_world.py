@@ -24,6 +24,8 @@ from srp_device.emulator import LocalCognito, PoolConfig, UserSpec
 from srp_device.exceptions import CodeMismatchError, NotAuthorizedError, ValidationError
 from srp_device.stores import DeviceStore, FileDeviceStore, KeyringDeviceStore
 
+from .leaks import shows as _shows
+
 PASSWORD = "Correct-Horse-9"
 
 
@@ -229,17 +231,6 @@ def test_file_store_is_private_atomic_and_keyed(tmp_path: Path) -> None:
     store.forget("us-east-1_P", "c", "alice")  # nothing stored: nothing happens
     assert store.load("us-east-1_P", "c", "alice") is None and store.load("us-east-1_P", "c", "bob") == _device(2)
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
-
-
-def _chain(exc: BaseException | None) -> Iterator[BaseException]:
-    while exc is not None:
-        yield exc
-        exc = exc.__cause__ or exc.__context__
-
-
-def _shows(exc: BaseException, secret: str) -> bool:
-    """Whether secret appears in any exception of the chain: str, repr, args or attributes."""
-    return any(secret in f"{e!s} {e!r} {e.args!r} {vars(e)!r}" for e in _chain(exc))
 
 
 def test_file_store_errors_never_show_a_password(tmp_path: Path) -> None:
