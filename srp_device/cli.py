@@ -88,6 +88,7 @@ _CONFIG_KEYS: dict[str, type | tuple[type, ...]] = {
     "explicit_auth_flows": list,
     "issuer": str,
     "mfa_attempts": int,
+    "admin_credentials": dict,
 }
 _USER_KEYS: dict[str, type] = {"password": str, "mfa": bool, "phone": str}
 
@@ -125,6 +126,13 @@ def _load_config(path: str) -> tuple[dict[str, Any], dict[str, Any]]:
     settings = {k: v for k, v in conf.items() if k != "users"}
     if "explicit_auth_flows" in settings:
         settings["explicit_auth_flows"] = tuple(settings["explicit_auth_flows"])
+    if "admin_credentials" in settings:
+        creds = settings["admin_credentials"]
+        key, secret = creds.get("access_key_id"), creds.get("secret_access_key")
+        shaped = set(creds) == {"access_key_id", "secret_access_key"}
+        if not (shaped and isinstance(key, str) and isinstance(secret, str)):
+            raise _UsageError(f"--config {path}: admin_credentials must be {{access_key_id, secret_access_key}}")
+        settings["admin_credentials"] = (key, secret)
     return users, settings
 
 

@@ -448,3 +448,85 @@ def test_a_bad_config_is_a_clear_error(tmp_path: Path, config: Any, message: str
     assert proc.returncode == 2
     assert proc.stderr.startswith("srp-device: error: --config pool.json: ") and message in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+# ---- the store: private, and it forgets what expired --------------------------------------------------
+
+
+def test_the_database_and_its_journal_are_private(tmp_path: Path) -> None:
+    import stat
+
+    db = tmp_path / "pool.sqlite3"
+    with LocalCognito({"bob": UserSpec(PASSWORD, mfa=False)}, db=str(db)) as c:
+        flows.sign_in(_client(c), **_kw(c, "bob"))
+        created = [p for p in tmp_path.iterdir() if p.name.startswith("pool.sqlite3")]
+        assert created and all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in created)
+    db.chmod(0o644)
+    with LocalCognito({}, db=str(db)):
+        assert stat.S_IMODE(db.stat().st_mode) == 0o600
+
+
+def test_unanswered_sign_ins_are_purged_once_expired() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    now = [datetime.now(timezone.utc)]
+    with LocalCognito({"bob": UserSpec(PASSWORD, mfa=False)}, clock=lambda: now[0]) as c:
+        client = _client(c)
+        for _ in range(200):
+            client.initiate_auth(**UserAuth(c.user_pool_id, c.client_id, "bob", PASSWORD).initiate_auth())
+        assert c._store.q("SELECT COUNT(*) AS n FROM sessions")[0]["n"] == 200
+        now[0] += c.config.session_ttl + timedelta(seconds=1)
+        client.initiate_auth(**UserAuth(c.user_pool_id, c.client_id, "bob", PASSWORD).initiate_auth())
+        assert c._store.q("SELECT COUNT(*) AS n FROM sessions")[0]["n"] == 1
+
+
+# ---- Admin* calls are authenticated as SigV4 with the emulator's credentials --------------------------
+
+
+def _admin(c: LocalCognito, key: str = "local", secret: str = "local") -> Any:
+    return boto3.client(
+        "cognito-idp",
+        endpoint_url=c.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id=key,
+        aws_secret_access_key=secret,
+        config=Config(retries={"max_attempts": 1}),
+    )
+
+
+def test_admin_calls_need_a_valid_sigv4_signature(cognito: LocalCognito) -> None:
+    request = api.admin_list_devices(cognito.user_pool_id, "alice")
+    assert _admin(cognito).admin_list_devices(**request)["Devices"] == []
+    with pytest.raises(ClientError) as wrong_secret:
+        _admin(cognito, secret="not-the-secret").admin_list_devices(**request)
+    assert _code(wrong_secret)[0] == "InvalidSignatureException"
+    with pytest.raises(ClientError) as unknown_key:
+        _admin(cognito, key="AKIDOTHER").admin_list_devices(**request)
+    assert _code(unknown_key)[0] == "UnrecognizedClientException"
+    forged = {
+        "Authorization": "AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/cognito-idp/aws4_request, "
+        "SignedHeaders=host;x-amz-date, Signature=" + "0" * 64,
+        "X-Amz-Date": "20260101T000000Z",
+    }
+    body = json.dumps(request).encode()
+    http = urllib.request.Request(
+        cognito.endpoint_url,
+        body,
+        {
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amz-Target": "AWSCognitoIdentityProviderService.AdminListDevices",
+            **forged,
+        },
+    )
+    with pytest.raises(urllib.error.HTTPError) as unsigned:
+        urllib.request.urlopen(http)
+    assert json.load(unsigned.value)["__type"] == "InvalidSignatureException"
+
+
+def test_admin_credentials_are_a_pool_setting() -> None:
+    config = PoolConfig(admin_credentials=("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG"))
+    with LocalCognito({"bob": UserSpec(PASSWORD, mfa=False)}, config=config) as c:
+        request = api.admin_list_devices(c.user_pool_id, "bob")
+        assert _admin(c, "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG").admin_list_devices(**request)["Devices"] == []
+        with pytest.raises(ClientError):
+            _admin(c).admin_list_devices(**request)

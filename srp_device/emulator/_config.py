@@ -48,6 +48,7 @@ class PoolConfig:
     ``"local"`` puts the emulator's own URL there, for verifiers that fetch the JWKS from
     ``iss`` (it is served at ``/POOL/.well-known/jwks.json`` either way).
     ``mfa_attempts``: wrong MFA codes allowed on one challenge before its Session ends.
+    ``admin_credentials``: the AWS credentials Admin* calls must be signed with (SigV4).
     """
 
     user_pool_id: str = "us-east-1_LocalPool1"
@@ -62,6 +63,8 @@ class PoolConfig:
     explicit_auth_flows: tuple[str, ...] = ALL_AUTH_FLOWS
     issuer: str = "service"
     mfa_attempts: int = 3
+    #: (access key id, secret access key) that Admin* calls must be signed with (SigV4)
+    admin_credentials: tuple[str, str] = field(default=("local", "local"), repr=False)
 
     def __post_init__(self) -> None:
         if self.device_tracking not in DEVICE_TRACKING:

@@ -9,6 +9,7 @@ answer succeeds, so the same Session never answers twice.
 from __future__ import annotations
 
 import json
+import os
 import secrets as _csprng
 import sqlite3
 import threading
@@ -44,7 +45,18 @@ CREATE TABLE IF NOT EXISTS refresh_tokens (
     token TEXT PRIMARY KEY, username TEXT NOT NULL, device_key TEXT, origin TEXT NOT NULL,
     expires REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS revoked_origins (origin TEXT PRIMARY KEY, username TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS sessions_expire ON sessions (expires);
 """
+
+
+def _private_file(path: str) -> None:
+    """Create the database file readable by its owner only (SQLite gives its journals the same
+    mode), or make an existing one so."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
 
 
 class Store:
@@ -62,6 +74,8 @@ class Store:
         self.clock = clock
         self.backend = backend
         self.lock = threading.RLock()
+        if db != ":memory:" and not db.startswith("file:"):
+            _private_file(db)  # it holds the signing key, verifiers and refresh tokens
         self.db = sqlite3.connect(db, check_same_thread=False, isolation_level=None)
         self.db.row_factory = sqlite3.Row
         self.db.executescript(_SCHEMA)
@@ -161,8 +175,10 @@ class Store:
 
     # -- sessions ----------------------------------------------------------------------------------
     def new_session(self, challenge: str, data: Mapping[str, Any]) -> str:
+        """A Session for ``challenge``; expired ones are purged as new ones are made."""
         sid = _csprng.token_urlsafe(48)
         expires = (self.now() + self.config.session_ttl).timestamp()
+        self.q("DELETE FROM sessions WHERE expires < ?", self.now().timestamp())
         self.q("INSERT INTO sessions VALUES (?, ?, ?, ?)", sid, challenge, json.dumps(dict(data)), expires)
         return sid
 

@@ -22,6 +22,7 @@ from ..exceptions import SrpDeviceError
 from ._auth import Auth
 from ._devices import Devices
 from ._errors import FailError
+from ._sigv4 import verify_sigv4
 from ._tokens import Tokens
 
 __all__ = ["MAX_BODY", "TARGET_PREFIX", "Handler", "routes", "without_nulls"]
@@ -133,10 +134,10 @@ class Handler(BaseHTTPRequestHandler):
         if operation not in self.routes:
             self._error("UnknownOperationException", f"Operation {operation[:64]} is not served by this local pool")
             return
-        if operation.startswith("Admin") and not self.headers.get("Authorization", "").startswith("AWS4-HMAC-SHA256"):
-            self._error("MissingAuthenticationTokenException", "Admin operations need a SigV4-signed request", 403)
-            return
         try:
+            if operation.startswith("Admin"):
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                verify_sigv4(headers, self.path, raw, self.tokens.config.admin_credentials, self.tokens.store.now())
             if operation in CONSTRAINTS:
                 validate(operation, {k: v for k, v in request.items() if k in CONSTRAINTS[operation]})
             self._send(200, self.routes[operation](request))
