@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from http.server import ThreadingHTTPServer
+from typing import TextIO
 
 from ..exceptions import ValidationError
 from ..modexp import Backend, get_backend
+from ._asgi import App, Server
 from ._auth import Auth
 from ._config import PoolConfig, UserSpec
 from ._devices import Devices
 from ._store import Store
 from ._tokens import Tokens
-from ._wire import Handler, routes
+from ._wire import Wire, routes
 
 __all__ = ["LocalCognito"]
 
@@ -38,6 +37,7 @@ class LocalCognito:
         port: int = 0,
         clock: Callable[[], datetime] | None = None,
         backend: str | Backend | None = None,
+        log: TextIO | None = None,
     ) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValidationError("host", "the emulator serves loopback only")
@@ -47,14 +47,10 @@ class LocalCognito:
         )
         self._tokens = Tokens(self._store)
         auth, devices = Auth(self._store, self._tokens), Devices(self._store, self._tokens)
-        handler = type(
-            "Handler", (Handler,), {"routes": routes(auth, devices), "tokens": self._tokens, "outbox": self.outbox}
-        )
-        server_class = type("Server", (ThreadingHTTPServer,), {"address_family": _family(host)})
-        self._httpd = server_class((host, port), handler)
-        self._httpd.daemon_threads = True
+        self._wire = Wire(routes(auth, devices), self._tokens, self.outbox)
+        self._server = Server(App(self._wire, log), host, port)
         self._tokens.base_url = self.endpoint_url
-        self._thread: threading.Thread | None = None
+        self._started = False
 
     def __repr__(self) -> str:
         return f"LocalCognito(endpoint_url={self.endpoint_url!r}, user_pool_id={self.config.user_pool_id!r})"
@@ -62,9 +58,8 @@ class LocalCognito:
     @property
     def endpoint_url(self) -> str:
         """The URL to give a client as its endpoint (``http://127.0.0.1:PORT``)."""
-        host, port = self._httpd.server_address[:2]
-        text = host.decode() if isinstance(host, bytes) else str(host)
-        return f"http://{'[' + text + ']' if ':' in text else text}:{port}"
+        host, port = self._server.address
+        return f"http://{'[' + host + ']' if ':' in host else host}:{port}"
 
     @property
     def user_pool_id(self) -> str:
@@ -86,19 +81,14 @@ class LocalCognito:
         self._store.on_code = callback
 
     def start(self) -> LocalCognito:
-        """Serve in a background thread (idempotent); returns self."""
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._httpd.serve_forever, name="local-cognito", daemon=True)
-            self._thread.start()
+        """Serve in a background thread (idempotent); returns self once it accepts connections."""
+        self._server.start()
+        self._started = True
         return self
 
     def close(self) -> None:
         """Stop serving and close the store."""
-        if self._thread is not None:
-            self._httpd.shutdown()
-            self._thread.join()
-            self._thread = None
-        self._httpd.server_close()
+        self._server.stop()
         self._store.close()
 
     def __enter__(self) -> LocalCognito:
@@ -126,11 +116,7 @@ class LocalCognito:
     def serve_forever(self) -> None:
         """Serve in this thread until interrupted (the CLI's mode)."""
         try:
-            self._httpd.serve_forever()
+            self._server.serve_forever()
         finally:
-            self._httpd.server_close()
+            self._server.stop()
             self._store.close()
-
-
-def _family(host: str) -> int:
-    return socket.AF_INET6 if ":" in host else socket.AF_INET

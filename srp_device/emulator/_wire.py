@@ -11,11 +11,9 @@ processes and languages, ``/_local/outbox?username=NAME``: the MFA codes "sent".
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable, Mapping
-from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from ..api import CONSTRAINTS, validate
 from ..exceptions import SrpDeviceError
@@ -25,7 +23,7 @@ from ._errors import FailError
 from ._sigv4 import verify_sigv4
 from ._tokens import Tokens
 
-__all__ = ["MAX_BODY", "TARGET_PREFIX", "Handler", "routes", "without_nulls"]
+__all__ = ["MAX_BODY", "TARGET_PREFIX", "Answer", "Wire", "routes", "without_nulls"]
 
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
 MAX_BODY = 256 * 1024
@@ -62,87 +60,64 @@ def routes(auth: Auth, devices: Devices) -> dict[str, Route]:
     }
 
 
-class Handler(BaseHTTPRequestHandler):
-    server_version = "srp-device-local-cognito"
-    # set on the subclass made per emulator
-    routes: dict[str, Route]
-    tokens: Tokens
-    outbox: Callable[[str], list[str]]
+Answer = tuple[int, dict[str, Any], str]  # (HTTP status, JSON payload, content type)
+_JSON11 = "application/x-amz-json-1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:
-        return None  # quiet: requests carry secrets; the emulator logs nothing
 
-    def _send(self, status: int, payload: Mapping[str, Any], content_type: str = "application/x-amz-json-1.1") -> None:
-        body = json.dumps(payload, separators=(",", ":")).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
-        self.end_headers()
-        self.wfile.write(body)
+def _error(code: str, message: str, status: int = 400) -> Answer:
+    return status, {"__type": code, "message": message}, _JSON11
 
-    def _error(self, code: str, message: str, status: int = 400) -> None:
-        self._send(status, {"__type": code, "message": message})
 
-    def do_GET(self) -> None:
-        url = urlsplit(self.path)
+class Wire:
+    """The protocol, independent of the HTTP server: a request in, an answer out. Never raises."""
+
+    def __init__(self, operations: dict[str, Route], tokens: Tokens, outbox: Callable[[str], list[str]]) -> None:
+        self.operations = operations
+        self.tokens = tokens
+        self.outbox = outbox
+
+    def get(self, path: str, query: str) -> Answer:
         pool = self.tokens.config.user_pool_id
-        if url.path == f"/{pool}/.well-known/jwks.json":
-            self._send(200, self.tokens.jwks(), "application/json")
-        elif url.path == f"/{pool}/.well-known/openid-configuration":
-            self._send(200, self.tokens.openid_configuration(), "application/json")
-        elif url.path == "/_local/outbox":
-            names = parse_qs(url.query).get("username", [])
+        if path == f"/{pool}/.well-known/jwks.json":
+            return 200, self.tokens.jwks(), "application/json"
+        if path == f"/{pool}/.well-known/openid-configuration":
+            return 200, self.tokens.openid_configuration(), "application/json"
+        if path == "/_local/outbox":
+            names = parse_qs(query).get("username", [])
             if len(names) != 1:
-                self._error("InvalidParameterException", "give one username=", 400)
-            else:
-                self._send(200, {"username": names[0], "codes": self.outbox(names[0])}, "application/json")
-        else:
-            self._error("ResourceNotFoundException", "Not found", 404)
+                return _error("InvalidParameterException", "give one username=")
+            return 200, {"username": names[0], "codes": self.outbox(names[0])}, "application/json"
+        return _error("ResourceNotFoundException", "Not found", 404)
 
-    def do_POST(self) -> None:
+    def post(self, path: str, headers: Mapping[str, str], raw: bytes) -> Answer:
+        """A JSON 1.1 call; ``headers`` with lower-case names."""
         try:
-            self._post()
+            return self._post(path, headers, raw)
         except Exception as exc:  # the server keeps serving whatever a request holds
-            self._error("InternalErrorException", f"Internal error ({type(exc).__name__})", 500)
+            return _error("InternalErrorException", f"Internal error ({type(exc).__name__})", 500)
 
-    def _post(self) -> None:
-        target = self.headers.get("X-Amz-Target", "")
-        length_text = self.headers.get("Content-Length")
-        if length_text is None or not length_text.isascii() or not length_text.isdigit() or len(length_text) > 9:
-            self._error("SerializationException", "Content-Length is required", 411)
-            return
-        length = int(length_text)
-        if length > MAX_BODY:
-            self.close_connection = True
-            self._error("RequestEntityTooLargeException", f"Request body is larger than {MAX_BODY} bytes", 413)
-            return
-        raw = self.rfile.read(length)
+    def _post(self, path: str, headers: Mapping[str, str], raw: bytes) -> Answer:
+        target = headers.get("x-amz-target", "")
         if not target.startswith(TARGET_PREFIX):
-            self._error("UnknownOperationException", "Missing or unknown X-Amz-Target")
-            return
+            return _error("UnknownOperationException", "Missing or unknown X-Amz-Target")
         operation = target[len(TARGET_PREFIX) :]
         try:
             request = json.loads(raw or b"{}")
         except (ValueError, RecursionError):
-            self._error("SerializationException", "Request body is not valid JSON")
-            return
+            return _error("SerializationException", "Request body is not valid JSON")
         if not isinstance(request, dict):
-            self._error("SerializationException", "Request body must be a JSON object")
-            return
+            return _error("SerializationException", "Request body must be a JSON object")
         request = without_nulls(request)
-        if operation not in self.routes:
-            self._error("UnknownOperationException", f"Operation {operation[:64]} is not served by this local pool")
-            return
+        if operation not in self.operations:
+            return _error("UnknownOperationException", f"Operation {operation[:64]} is not served by this local pool")
         try:
             if operation.startswith("Admin"):
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                verify_sigv4(headers, self.path, raw, self.tokens.config.admin_credentials, self.tokens.store.now())
+                credentials = self.tokens.config.admin_credentials
+                verify_sigv4(headers, path, raw, credentials, self.tokens.store.now())
             if operation in CONSTRAINTS:
                 validate(operation, {k: v for k, v in request.items() if k in CONSTRAINTS[operation]})
-            self._send(200, self.routes[operation](request))
+            return 200, self.operations[operation](request), _JSON11
         except FailError as failure:
-            self._error(failure.error.code, failure.error.message)
+            return _error(failure.error.code, failure.error.message)
         except SrpDeviceError as exc:
-            field_name = getattr(exc, "field", "request")
-            self._error("InvalidParameterException", f"Invalid parameter {field_name}")
+            return _error("InvalidParameterException", f"Invalid parameter {getattr(exc, 'field', 'request')}")
