@@ -155,7 +155,15 @@ def _emulator(args: argparse.Namespace) -> int:
         raise _UsageError(f"--config {args.config}: {exc}") from None
     codes = open(args.codes, "a", encoding="utf-8", buffering=1) if args.codes else None
     try:
-        cognito = LocalCognito(users, config=config, db=args.db, host=args.host, port=args.port, backend=args.backend)
+        cognito = LocalCognito(
+            users,
+            config=config,
+            db=args.db,
+            host=args.host,
+            port=args.port,
+            backend=args.backend,
+            log=sys.stderr if args.verbose else None,
+        )
 
         def sent(username: str, code: str) -> None:
             line = json.dumps({"username": username, "code": code})
@@ -217,8 +225,10 @@ def _info(args: argparse.Namespace) -> int:
     print(f"timing:         {timing}")
     engine = "built" if info["native_built"] else f"not built: {info['native_error']}"
     print(f"native engine:  {engine}")
-    print(f"kernels:        built {', '.join(info['kernels_built']) or '-'}; runnable here "
-          f"{', '.join(info['kernels_runnable']) or '-'}")
+    print(
+        f"kernels:        built {', '.join(info['kernels_built']) or '-'}; runnable here "
+        f"{', '.join(info['kernels_runnable']) or '-'}"
+    )
     print(f"cpu:            {info['machine']}; {', '.join(info['cpu_features']) or '-'}")
     print("versions:       " + ", ".join(f"{k} {v}" for k, v in versions.items() if v is not None))
     return 0
@@ -289,6 +299,9 @@ def _parser() -> argparse.ArgumentParser:
     em.add_argument("--host", default="127.0.0.1", help="127.0.0.1 (default), localhost or ::1")
     em.add_argument("--port", type=int, default=9229)
     em.add_argument("--codes", help="also append every MFA code sent to this file (one JSON line each)")
+    em.add_argument(
+        "--verbose", action="store_true", help="log each request on stderr: operation, status, time (never a secret)"
+    )
     em.add_argument("--db", default=":memory:", help="SQLite file that keeps state across restarts")
     em.add_argument(
         "--config",

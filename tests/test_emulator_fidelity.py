@@ -393,7 +393,7 @@ def _start_shell(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], dic
 
 
 def test_the_shell_emulator_tells_its_user_and_every_code(tmp_path: Path) -> None:
-    proc, info = _start_shell(tmp_path, "--codes", "codes.jsonl")
+    proc, info = _start_shell(tmp_path, "--codes", "codes.jsonl", "--verbose")
     try:
         assert info["users"] == {"alice": {"password": "Passw0rd!", "mfa": True}}
         client = boto3.client(
@@ -423,6 +423,10 @@ def test_the_shell_emulator_tells_its_user_and_every_code(tmp_path: Path) -> Non
         proc.terminate()
         _, stderr = proc.communicate(timeout=30)
     assert f'"code": "{sent["code"]}"' in stderr
+    log = [line for line in stderr.splitlines() if line.startswith("POST ")]
+    assert any(line.startswith("POST RespondToAuthChallenge 200 ") for line in log)  # --verbose: a request log
+    for secret in ("Passw0rd!", result.tokens["AccessToken"], result.tokens["RefreshToken"]):
+        assert secret not in stderr
 
 
 @pytest.mark.parametrize(
