@@ -19,7 +19,7 @@ import nox
 
 ROOT = Path(__file__).resolve().parent
 PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
-nox.options.sessions = ["dist", "tests", "examples", "docs"]
+nox.options.sessions = ["dist", "tests", "examples", "docs", "no-compiler"]
 nox.options.error_on_missing_interpreters = True
 
 
@@ -109,3 +109,28 @@ def docs(session: nox.Session) -> None:
     session.install(f"{ROOT}[docs,demo]", "aiobotocore", "pytest")
     session.run("sphinx-build", "-W", "--keep-going", "-n", "-b", "html", "docs", "docs/_build/html")
     session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "docs/test_docs_code.py")
+
+
+@nox.session(python="3.11", name="no-compiler")
+def no_compiler(session: nox.Session) -> None:
+    """pip install where no C compiler works: it succeeds, auto falls back, and info says so.
+
+    From a fresh sdist, so that no object compiled earlier in the working tree can be reused.
+    """
+    session.install("build")
+    with tempfile.TemporaryDirectory(prefix="srp-device-sdist-") as tmp:
+        session.run("python", "-m", "build", "--sdist", "--outdir", tmp, str(ROOT), silent=True)
+        sdist = next(Path(tmp).glob("srp_device-*.tar.gz"))
+        session.install("--no-cache-dir", str(sdist), env={"CC": "false", "SRP_DEVICE_REQUIRE_NATIVE": ""})
+    check = (
+        "import json, subprocess, srp_device\n"
+        "info = json.loads(subprocess.run(['srp-device', 'info', '--json'], capture_output=True, text=True,"
+        " check=True).stdout)\n"
+        "assert info['native_built'] is False and 'not built' in info['native_error'], info\n"
+        "assert (info['backend'], info['constant_time']) == ('python', False), info\n"
+        "s = srp_device.DeviceSecrets.generate(device_key='us-east-1_ab', device_group_key='-g')\n"
+        "assert s == srp_device.DeviceSecrets.from_json(s.to_json_including_password())\n"
+        "print('installed without a compiler: backend', info['backend'], '- VARIABLE TIME, as info says')\n"
+    )
+    session.run("python", "-c", check)
+    session.run("srp-device", "info")

@@ -376,3 +376,109 @@ def test_fuzzed_http_never_gets_a_5xx(
     finally:
         connection.close()
     assert _post(cognito, "ListDevices", {"AccessToken": "x.y.z"})[0] == 400  # still serving
+
+
+# ---- hostile requests one at a time ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "srp_a",
+    ["zz", "0", "", format(int("F" * 768, 16), "x") + "00", None, 5],
+)
+def test_srp_a_is_checked_at_initiate_auth(cognito: LocalCognito, srp_a: Any) -> None:
+    from srp_device.modexp import N
+
+    value = format(N, "x") if srp_a == "0" else srp_a  # N itself: A = 0 mod N
+    status, body = _post(
+        cognito,
+        "InitiateAuth",
+        {
+            "ClientId": cognito.client_id,
+            "AuthFlow": "USER_SRP_AUTH",
+            "AuthParameters": {"USERNAME": "user0", "SRP_A": value},
+        },
+    )
+    assert status == 400 and body["__type"] == "InvalidParameterException", body
+
+
+def test_jwts_are_decoded_strictly(cognito: LocalCognito) -> None:
+    client = _client(cognito)
+    token = flows.sign_in(
+        client, user_pool_id=cognito.user_pool_id, client_id=cognito.client_id, username="user0", password=PASSWORD
+    ).access_token
+    assert _post(cognito, "ListDevices", {"AccessToken": token})[0] == 200
+    head, body, sig = token.split(".")
+    for forged in (
+        token + "=",
+        token + "==x",
+        token + "A",
+        f"{head}.{body}.{sig}=",
+        f"{head}=.{body}.{sig}",
+        f"{head}.{body}.",
+        f"{head}.{body}.{sig[:-1]}",
+        "a.b.c",
+        token.replace(".", "..", 1),
+    ):
+        status, answer = _post(cognito, "ListDevices", {"AccessToken": forged})
+        assert status == 400 and answer["__type"] == "NotAuthorizedException", forged
+
+
+def test_ipv6_loopback_serves_when_asked() -> None:
+    if not socket.has_ipv6:
+        pytest.skip("this Python has no IPv6")
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        pytest.skip("this machine has no IPv6 loopback")
+    with LocalCognito({"bob": UserSpec(PASSWORD, mfa=False)}, host="::1") as c:
+        assert c.endpoint_url.startswith("http://[::1]:")
+        result = flows.sign_in(
+            _client(c), user_pool_id=c.user_pool_id, client_id=c.client_id, username="bob", password=PASSWORD
+        )
+        assert result.device is not None
+
+
+def test_a_slow_body_is_timed_out_and_disconnects_print_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from srp_device.emulator import _asgi
+
+    monkeypatch.setattr(_asgi, "READ_TIMEOUT", 0.5)
+    with LocalCognito({"bob": UserSpec(PASSWORD, mfa=False)}) as c:
+        host, port = c.endpoint_url.rsplit("//", 1)[1].rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=10) as s:
+            s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+            answer = s.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 408")
+        for _ in range(20):  # abrupt disconnects mid-request
+            with socket.create_connection((host, int(port)), timeout=10) as s:
+                s.sendall(b'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n{"a"')
+        assert _post(c, "ListDevices", {"AccessToken": "x.y.z"})[0] == 400  # still serving
+
+
+def test_the_shell_emulator_prints_no_traceback_on_disconnects(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "srp_device", "emulator", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    lines = []
+    while not lines or lines[-1] != "}\n":
+        lines.append(proc.stdout.readline())
+    url = json.loads("".join(lines))["endpoint_url"]
+    host, port = url.rsplit("//", 1)[1].rsplit(":", 1)
+    for request in (
+        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n{",
+        b"GARBAGE\r\n\r\n",
+        b"POST / HTTP/1.1\r\nContent-Length: \xc2\xb2\r\n\r\n",
+        b"GET /" + b"a" * 70000,
+    ):
+        with socket.create_connection((host, int(port)), timeout=10) as s:
+            s.sendall(request)
+    time.sleep(0.5)
+    proc.terminate()
+    _, stderr = proc.communicate(timeout=30)
+    assert "Traceback" not in stderr and "Exception" not in stderr, stderr

@@ -4,7 +4,8 @@ Limits (each chosen for a local test server, and enforced): a listen backlog of
 ``BACKLOG``; request head (line and headers) at most ``MAX_HEAD`` bytes; body at most
 ``MAX_BODY`` (larger: 413, the connection closed); idle keep-alive connections closed
 after ``KEEP_ALIVE`` seconds; at most ``MAX_CONNECTIONS`` connections at once (more: 503);
-the store and SRP work run on ``WORKERS`` threads. HTTP/1.1 keep-alive and pipelining,
+the store and SRP work run on ``WORKERS`` threads; a request body must arrive within
+``READ_TIMEOUT`` seconds (408). HTTP/1.1 keep-alive and pipelining,
 IPv4 or IPv6 loopback. Nothing is printed unless a request log is asked for, and that
 names the operation, status and time only: never a header or a body.
 """
@@ -23,11 +24,12 @@ from typing import Any, TextIO
 
 from ._wire import MAX_BODY, TARGET_PREFIX, Answer, Wire
 
-__all__ = ["BACKLOG", "KEEP_ALIVE", "MAX_CONNECTIONS", "MAX_HEAD", "WORKERS", "Server"]
+__all__ = ["BACKLOG", "KEEP_ALIVE", "MAX_CONNECTIONS", "MAX_HEAD", "READ_TIMEOUT", "WORKERS", "Server"]
 
 BACKLOG = 1024
 MAX_HEAD = 32 * 1024
 KEEP_ALIVE = 5
+READ_TIMEOUT = 10  # seconds a request body may take to arrive
 MAX_CONNECTIONS = 1000
 WORKERS = 16
 
@@ -38,6 +40,10 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 def _json(payload: object) -> bytes:
     return json.dumps(payload, separators=(",", ":")).encode()
+
+
+def _refusal(status: int, code: str, message: str) -> Answer:
+    return status, {"__type": code, "message": message}, ""
 
 
 class App:
@@ -58,24 +64,9 @@ class App:
         if method == "GET":
             answer: Answer = self.wire.get(path, scope["query_string"].decode("latin-1"))
         elif method == "POST":
-            body = await self._body(headers, receive)
-            if body is None:
-                answer, close = (
-                    (
-                        413,
-                        {
-                            "__type": "RequestEntityTooLargeException",
-                            "message": f"Request body is larger than {MAX_BODY} bytes",
-                        },
-                        "",
-                    ),
-                    True,
-                )
-            else:
-                loop = asyncio.get_running_loop()
-                answer = await loop.run_in_executor(self.executor, self.wire.post, path, headers, body)
+            answer, close = await self._post(path, headers, receive)
         else:
-            answer = (405, {"__type": "UnknownOperationException", "message": "Only GET and POST are served"}, "")
+            answer = _refusal(405, "UnknownOperationException", "Only GET and POST are served")
         status, payload, content_type = answer
         data = _json(payload)
         response_headers = [
@@ -91,6 +82,19 @@ class App:
             target = headers.get("x-amz-target", "")
             name = target[len(TARGET_PREFIX) : 64] if target.startswith(TARGET_PREFIX) else path[:64]
             print(f"{method} {name} {status} {(time.perf_counter() - started) * 1e3:.1f} ms", file=self.log, flush=True)
+
+    async def _post(self, path: str, headers: dict[str, str], receive: Receive) -> tuple[Answer, bool]:
+        """(the answer, whether to close the connection): the body within its limits, then the Wire."""
+        try:
+            body = await asyncio.wait_for(self._body(headers, receive), READ_TIMEOUT)
+        except asyncio.TimeoutError:
+            return _refusal(408, "RequestTimeoutException", "The request body was too slow to arrive"), True
+        if body is None:
+            return _refusal(
+                413, "RequestEntityTooLargeException", f"Request body is larger than {MAX_BODY} bytes"
+            ), True
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, self.wire.post, path, headers, body), False
 
     async def _body(self, headers: dict[str, str], receive: Receive) -> bytes | None:
         """The body, or None when it is (or says it is) larger than MAX_BODY."""

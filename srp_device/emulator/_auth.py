@@ -154,7 +154,7 @@ class Auth:
             big_a = int(srp_a, 16)
         except ValueError:
             raise fail(InvalidParameterError, "SRP_A is not a hexadecimal number") from None
-        if len(srp_a) > 2 * 385 or big_a % _srp.N == 0:
+        if len(srp_a) > 2 * 385 or big_a.bit_length() > _srp.N.bit_length() or big_a % _srp.N == 0:
             raise fail(InvalidParameterError, "SRP_A is not a valid SRP value")
         sid = self.store.new_session(challenge, {"username": user["username"], **extra})
         b = draw_ephemeral(256)
