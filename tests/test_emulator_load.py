@@ -256,21 +256,21 @@ def test_20_concurrent_confirmations_of_one_key_have_one_winner(cognito: LocalCo
     assert wins == [1] * 10
 
 
-def _serve(db: Path, port_file: Path) -> subprocess.Popen[str]:
+def _launch(*args: str, stderr: int = subprocess.DEVNULL) -> tuple[subprocess.Popen[str], dict[str, Any]]:
+    """``srp-device emulator ARGS`` on a free port, and the start-up JSON it printed."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "srp_device", "emulator", "--port", "0", "--db", str(db), "--config", str(port_file)],
+        [sys.executable, "-m", "srp_device", "emulator", "--port", "0", *args],
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=stderr,
         text=True,
     )
     assert proc.stdout is not None
-    lines = []
+    lines: list[str] = []
     while not lines or lines[-1] != "}\n":
         line = proc.stdout.readline()
         assert line, "the emulator did not start"
         lines.append(line)
-    proc.info = json.loads("".join(lines))  # type: ignore[attr-defined]
-    return proc
+    return proc, json.loads("".join(lines))
 
 
 def _sign_in_until(client: Any, info: dict[str, Any], stop: threading.Event, acknowledged: list[str]) -> None:
@@ -295,8 +295,7 @@ def test_kill_9_under_load_loses_no_acknowledged_device(tmp_path: Path) -> None:
     config.write_text(json.dumps({"users": {"bob": {"password": PASSWORD, "mfa": False}}, "device_tracking": "always"}))
     acknowledged: list[str] = []
     for _ in range(3):
-        proc = _serve(db, config)
-        info = proc.info  # type: ignore[attr-defined]
+        proc, info = _launch("--db", str(db), "--config", str(config))
         client = boto3.client(
             "cognito-idp",
             endpoint_url=info["endpoint_url"],
@@ -458,17 +457,8 @@ def test_a_slow_body_is_timed_out_and_disconnects_print_nothing(
 
 
 def test_the_shell_emulator_prints_no_traceback_on_disconnects(tmp_path: Path) -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "srp_device", "emulator", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    lines = []
-    while not lines or lines[-1] != "}\n":
-        lines.append(proc.stdout.readline())
-    url = json.loads("".join(lines))["endpoint_url"]
+    proc, info = _launch(stderr=subprocess.PIPE)
+    url = info["endpoint_url"]
     host, port = url.rsplit("//", 1)[1].rsplit(":", 1)
     for request in (
         b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n{",
