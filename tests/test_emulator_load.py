@@ -472,3 +472,17 @@ def test_the_shell_emulator_prints_no_traceback_on_disconnects(tmp_path: Path) -
     proc.terminate()
     _, stderr = proc.communicate(timeout=30)
     assert "Traceback" not in stderr and "Exception" not in stderr, stderr
+
+
+def test_a_request_head_that_trickles_in_is_timed_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    from srp_device.emulator import _asgi
+
+    monkeypatch.setattr(_asgi, "READ_TIMEOUT", 0.5)
+    with LocalCognito({"bob": UserSpec(PASSWORD, mfa=False)}) as c:
+        host, port = c.endpoint_url.rsplit("//", 1)[1].rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=10) as s:
+            s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\n")  # ... and the rest never comes
+            started = time.monotonic()
+            assert s.recv(4096) == b""  # the server closed it
+            assert time.monotonic() - started < 5
+        assert _post(c, "ListDevices", {"AccessToken": "x.y.z"})[0] == 400  # and keeps serving

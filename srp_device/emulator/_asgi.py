@@ -4,8 +4,9 @@ Limits (each chosen for a local test server, and enforced): a listen backlog of
 ``BACKLOG``; request head (line and headers) at most ``MAX_HEAD`` bytes; body at most
 ``MAX_BODY`` (larger: 413, the connection closed); idle keep-alive connections closed
 after ``KEEP_ALIVE`` seconds; at most ``MAX_CONNECTIONS`` connections at once (more: 503);
-the store and SRP work run on ``WORKERS`` threads; a request body must arrive within
-``READ_TIMEOUT`` seconds (408). HTTP/1.1 keep-alive and pipelining,
+the store and SRP work run on ``WORKERS`` threads; a request head and a request body must
+each arrive within ``READ_TIMEOUT`` seconds (a slow head: the connection is closed; a slow
+body: 408). HTTP/1.1 keep-alive and pipelining,
 IPv4 or IPv6 loopback. Nothing is printed unless a request log is asked for, and that
 names the operation, status and time only: never a header or a body.
 """
@@ -115,6 +116,46 @@ class App:
                 return b"".join(chunks)
 
 
+def _head_timeout_protocol() -> type:
+    """uvicorn's h11 protocol, closing a connection whose request head takes over READ_TIMEOUT.
+
+    uvicorn times out idle keep-alive connections but not a head that trickles in; h11's
+    state tells when one is awaited (IDLE with bytes received), so a timer can end it.
+    """
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class HeadTimeoutProtocol(H11Protocol):
+        _head_started: float | None = None
+        _head_timer: asyncio.TimerHandle | None = None
+
+        def data_received(self, data: bytes) -> None:
+            if self._head_started is None and self.conn.their_state is h11.IDLE:
+                self._head_started = self.loop.time()
+                self._head_timer = self.loop.call_later(READ_TIMEOUT, self._head_expired)
+            super().data_received(data)
+            if self.conn.their_state is not h11.IDLE:  # the head is complete
+                self._clear_head()
+
+        def _clear_head(self) -> None:
+            self._head_started = None
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+                self._head_timer = None
+
+        def _head_expired(self) -> None:
+            self._head_timer = None
+            if self._head_started is not None and self.conn.their_state is h11.IDLE:
+                if not self.transport.is_closing():
+                    self.transport.close()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._clear_head()
+            super().connection_lost(exc)
+
+    return HeadTimeoutProtocol
+
+
 class Server:
     """uvicorn, serving the App on a socket bound now (so the port is known at once)."""
 
@@ -138,7 +179,7 @@ class Server:
             log_level="critical",
             access_log=False,
             lifespan="off",
-            http="h11",
+            http=_head_timeout_protocol(),
             loop="asyncio",
             backlog=BACKLOG,
             timeout_keep_alive=KEEP_ALIVE,
