@@ -305,8 +305,7 @@ def _parser() -> argparse.ArgumentParser:
     em.add_argument("--db", default=":memory:", help="SQLite file that keeps state across restarts")
     em.add_argument(
         "--config",
-        help="JSON: users, user_pool_id, client_id, client_secret, device_tracking, challenge_required_on_new_device,"
-        " user_id_for_srp, explicit_auth_flows, issuer, mfa_attempts",
+        help="JSON object with the keys " + ", ".join(_CONFIG_KEYS),
     )
     em.set_defaults(run=_emulator)
 

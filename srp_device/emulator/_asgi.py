@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TextIO
 
-from ._wire import MAX_BODY, TARGET_PREFIX, Answer, Wire
+from ._wire import MAX_BODY, TARGET_PREFIX, Answer, Wire, error_answer
 
 __all__ = ["BACKLOG", "KEEP_ALIVE", "MAX_CONNECTIONS", "MAX_HEAD", "READ_TIMEOUT", "WORKERS", "Server"]
 
@@ -41,10 +41,6 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 def _json(payload: object) -> bytes:
     return json.dumps(payload, separators=(",", ":")).encode()
-
-
-def _refusal(status: int, code: str, message: str) -> Answer:
-    return status, {"__type": code, "message": message}, ""
 
 
 class App:
@@ -67,7 +63,7 @@ class App:
         elif method == "POST":
             answer, close = await self._post(path, headers, receive)
         else:
-            answer = _refusal(405, "UnknownOperationException", "Only GET and POST are served")
+            answer = error_answer("UnknownOperationException", "Only GET and POST are served", 405)
         status, payload, content_type = answer
         data = _json(payload)
         response_headers = [
@@ -89,11 +85,10 @@ class App:
         try:
             body = await asyncio.wait_for(self._body(headers, receive), READ_TIMEOUT)
         except asyncio.TimeoutError:
-            return _refusal(408, "RequestTimeoutException", "The request body was too slow to arrive"), True
+            return error_answer("RequestTimeoutException", "The request body was too slow to arrive", 408), True
         if body is None:
-            return _refusal(
-                413, "RequestEntityTooLargeException", f"Request body is larger than {MAX_BODY} bytes"
-            ), True
+            message = f"Request body is larger than {MAX_BODY} bytes"
+            return error_answer("RequestEntityTooLargeException", message, 413), True
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.executor, self.wire.post, path, headers, body), False
 

@@ -42,7 +42,6 @@ from ._tokens import Tokens
 
 __all__ = ["Auth"]
 
-_MFA = ("SMS_MFA", "SOFTWARE_TOKEN_MFA")
 _TOTP_STEP = 30
 
 

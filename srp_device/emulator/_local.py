@@ -50,7 +50,6 @@ class LocalCognito:
         self._wire = Wire(routes(auth, devices), self._tokens, self.outbox)
         self._server = Server(App(self._wire, log), host, port)
         self._tokens.base_url = self.endpoint_url
-        self._started = False
 
     def __repr__(self) -> str:
         return f"LocalCognito(endpoint_url={self.endpoint_url!r}, user_pool_id={self.config.user_pool_id!r})"
@@ -83,7 +82,6 @@ class LocalCognito:
     def start(self) -> LocalCognito:
         """Serve in a background thread (idempotent); returns self once it accepts connections."""
         self._server.start()
-        self._started = True
         return self
 
     def close(self) -> None:

@@ -205,8 +205,3 @@ class Store:
         self.q(
             "UPDATE sessions SET data = ? WHERE id = ?", json.dumps({k: v for k, v in data.items() if k != "_sid"}), sid
         )
-
-    def purge_expired(self) -> None:
-        now = self.now().timestamp()
-        self.q("DELETE FROM sessions WHERE expires < ?", now)
-        self.q("DELETE FROM refresh_tokens WHERE expires < ?", now)

@@ -23,7 +23,7 @@ from ._errors import FailError
 from ._sigv4 import verify_sigv4
 from ._tokens import Tokens
 
-__all__ = ["MAX_BODY", "TARGET_PREFIX", "Answer", "Wire", "routes", "without_nulls"]
+__all__ = ["MAX_BODY", "TARGET_PREFIX", "Answer", "Wire", "error_answer", "routes", "without_nulls"]
 
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
 MAX_BODY = 256 * 1024
@@ -64,7 +64,8 @@ Answer = tuple[int, dict[str, Any], str]  # (HTTP status, JSON payload, content 
 _JSON11 = "application/x-amz-json-1.1"
 
 
-def _error(code: str, message: str, status: int = 400) -> Answer:
+def error_answer(code: str, message: str, status: int = 400) -> Answer:
+    """An error in the service's form: (status, {"__type", "message"}, JSON 1.1)."""
     return status, {"__type": code, "message": message}, _JSON11
 
 
@@ -85,31 +86,33 @@ class Wire:
         if path == "/_local/outbox":
             names = parse_qs(query).get("username", [])
             if len(names) != 1:
-                return _error("InvalidParameterException", "give one username=")
+                return error_answer("InvalidParameterException", "give one username=")
             return 200, {"username": names[0], "codes": self.outbox(names[0])}, "application/json"
-        return _error("ResourceNotFoundException", "Not found", 404)
+        return error_answer("ResourceNotFoundException", "Not found", 404)
 
     def post(self, path: str, headers: Mapping[str, str], raw: bytes) -> Answer:
         """A JSON 1.1 call; ``headers`` with lower-case names."""
         try:
             return self._post(path, headers, raw)
         except Exception as exc:  # the server keeps serving whatever a request holds
-            return _error("InternalErrorException", f"Internal error ({type(exc).__name__})", 500)
+            return error_answer("InternalErrorException", f"Internal error ({type(exc).__name__})", 500)
 
     def _post(self, path: str, headers: Mapping[str, str], raw: bytes) -> Answer:
         target = headers.get("x-amz-target", "")
         if not target.startswith(TARGET_PREFIX):
-            return _error("UnknownOperationException", "Missing or unknown X-Amz-Target")
+            return error_answer("UnknownOperationException", "Missing or unknown X-Amz-Target")
         operation = target[len(TARGET_PREFIX) :]
         try:
             request = json.loads(raw or b"{}")
         except (ValueError, RecursionError):
-            return _error("SerializationException", "Request body is not valid JSON")
+            return error_answer("SerializationException", "Request body is not valid JSON")
         if not isinstance(request, dict):
-            return _error("SerializationException", "Request body must be a JSON object")
+            return error_answer("SerializationException", "Request body must be a JSON object")
         request = without_nulls(request)
         if operation not in self.operations:
-            return _error("UnknownOperationException", f"Operation {operation[:64]} is not served by this local pool")
+            return error_answer(
+                "UnknownOperationException", f"Operation {operation[:64]} is not served by this local pool"
+            )
         try:
             if operation.startswith("Admin"):
                 credentials = self.tokens.config.admin_credentials
@@ -118,6 +121,6 @@ class Wire:
                 validate(operation, {k: v for k, v in request.items() if k in CONSTRAINTS[operation]})
             return 200, self.operations[operation](request), _JSON11
         except FailError as failure:
-            return _error(failure.error.code, failure.error.message)
+            return error_answer(failure.error.code, failure.error.message)
         except SrpDeviceError as exc:
-            return _error("InvalidParameterException", f"Invalid parameter {getattr(exc, 'field', 'request')}")
+            return error_answer("InvalidParameterException", f"Invalid parameter {getattr(exc, 'field', 'request')}")
